@@ -1,0 +1,130 @@
+"""Certificate v1: one canonical JSON file binding dataset, network, outputs and claims.
+
+The format is specified in ``docs/certificate-format.md`` (JSON Schema:
+``docs/certificate-v1.schema.json``).  This module only assembles and writes it; the
+independent checker is ``certificates/check.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .data import Dataset, canonical_bytes
+from .errors import UsageError
+from .rational import encode_int, encode_rat
+
+FORMAT = "exactmem-certificate"
+VERSION = "1.0"
+SCHEMA_ID = "https://exactmem.invalid/schema/certificate-1.json"
+
+
+def network_json(network) -> dict:
+    return {
+        "input_dim": network.input_dim,
+        "layers": [
+            {
+                "activation": layer.activation,
+                "dens": [encode_int(v) for v in layer.dens],
+                "weights": [[encode_int(v) for v in row] for row in layer.weights],
+                "bias": [encode_int(v) for v in layer.bias],
+            }
+            for layer in network.layers
+        ],
+    }
+
+
+def claim_values(statement: str, env: dict) -> tuple[int, str, int]:
+    """Evaluate 'LHS op RHS' with the same tiny grammar the checker accepts."""
+    import ast
+
+    tree = ast.parse(statement, mode="eval").body
+    if not isinstance(tree, ast.Compare) or len(tree.ops) != 1:
+        raise ValueError(f"claim must be one comparison: {statement}")
+
+    def ev(node):
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, ast.Name):
+            return env[node.id]
+        if isinstance(node, ast.BinOp):
+            a, b = ev(node.left), ev(node.right)
+            ops = {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}
+            if isinstance(node.op, ast.FloorDiv):
+                return a // b
+            return ops[type(node.op)]
+        raise ValueError(f"unsupported claim syntax in {statement}")
+
+    return ev(tree.left), type(tree.ops[0]).__name__, ev(tree.comparators[0])
+
+
+def claim_env(ds: Dataset, network) -> dict:
+    """The variables a claim may use; the checker recomputes every one of them."""
+    env = dict(network.sizes())
+    env.pop("widths")
+    env.pop("layer_bits")
+    env.update({f"d{k}": w for k, w in enumerate(network.hidden_widths, 1)})
+    env.update({
+        "N": ds.n, "d": ds.d, "dy": ds.dy, "hidden": network.hidden_neurons,
+        "relu_hidden": int(network.hidden_activation() == "relu"),
+        "hardtanh_hidden": int(network.hidden_activation() == "hardtanh"),
+        "distinct_points": int(len(set(ds.points)) == ds.n),
+        "labels_in_unit_box": int(ds.task == "regression" and all(-1 <= v <= 1 for y in ds.labels for v in y)),
+        "classes": ds.classes or 0,
+    })
+    return env
+
+
+def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: dict) -> dict:
+    """Assemble the certificate object (with its hash) from a built network and its outputs."""
+    net = built.network
+    env = claim_env(ds, net)
+    claims = []
+    for c in built.claims:
+        lhs, _, rhs = claim_values(c.statement, env)
+        claims.append({"id": c.id, "statement": c.statement, "source": c.source,
+                       "lhs": encode_int(lhs), "rhs": encode_int(rhs)})
+    body = {
+        "format": FORMAT,
+        "version": VERSION,
+        "$schema": SCHEMA_ID,
+        "generator": {"name": "exactmem", "version": __version__},
+        "construction": {**construction, "params": built.params},
+        "recipe": recipe,
+        "dataset": {"sha256": ds.digest(), "n": ds.n, "d": ds.d, "dy": ds.dy, "inline": ds.body()},
+        "network": network_json(net),
+        "outputs": [[encode_rat(v) for v in out] for out in outputs],
+        "sizes": net.sizes(),
+        "claims": claims,
+        "info": built.info,
+    }
+    body["certificate_sha256"] = hashlib.sha256(canonical_bytes(body)).hexdigest()
+    return body
+
+
+def certificate_bytes(cert: dict) -> bytes:
+    return canonical_bytes(cert) + b"\n"
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write via a temp file in the same folder and rename: never a half-written file."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"output folder does not exist: {folder}")
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,63 @@
+"""Registry of constructions: one module per paper, one public function per theorem.
+
+A construction takes a :class:`~exactmem.data.Dataset` and options, and returns a
+:class:`Built`: the exact network, the theorem's size claims as integer inequalities over
+quantities the checker recomputes itself (see ``docs/certificate-format.md``), the
+parameters that regenerate it, and informative (unchecked) numbers.  Constructions never
+evaluate networks and never write JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..network import Layer, Network
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    statement: str     # "LHS op RHS", integer expression over the checker's variables
+    source: str        # paper and theorem the inequality comes from
+
+
+@dataclass
+class Built:
+    network: Network
+    claims: list
+    params: dict                       # options as used (JSON-safe), enough to regenerate
+    info: dict = field(default_factory=dict)   # informative, not checked
+
+
+def network_from_rational_layers(input_dim: int, layers) -> Network:
+    return Network(input_dim, tuple(Layer.from_rationals(W, b, act) for W, b, act in layers))
+
+
+# Claims every memorization theorem here rests on (Assumption 3.1 of YSJ19 and its kin).
+DISTINCT = Claim("assumption-distinct", "distinct_points == 1", "dataset assumption: x_i pairwise distinct")
+UNIT_LABELS = Claim("assumption-labels", "labels_in_unit_box == 1", "YSJ19 Assumption 3.1: y_i in [-1,1]^dy")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    paper: str
+    theorem: str
+    build: object
+    options: str
+
+
+def registry() -> dict:
+    from . import ysj19, zhang17
+
+    entries = [
+        Entry("zhang17", "Zhang, Bengio, Hardt, Recht, Vinyals, ICLR 2017",
+              "Theorem 1 (one hidden layer of N ReLUs)", zhang17.theorem_1,
+              "--bias-rule knot|mid (default knot); any real labels, any dy"),
+        Entry("ysj19-thm3.1", "Yun, Sra, Jadbabaie, NeurIPS 2019", "Theorem 3.1 (3-layer, both variants)",
+              ysj19.theorem_3_1,
+              "--activation relu|hardtanh (default relu); --widths d1,d2 with "
+              "4*floor(d1/4)*floor(d2/(4dy)) >= N (ReLU) or 4*floor(d1/2)*floor(d2/(2dy)) >= N "
+              "(hard-tanh); labels in [-1,1]^dy"),
+    ]
+    return {e.id: e for e in entries}

@@ -1,0 +1,437 @@
+"""Datasets of N exact points in Q^d with exact labels, their loaders, generators and geometry.
+
+A dataset is either
+* ``regression``: labels are vectors in [-1, 1]^dy of exact rationals, or
+* ``classification``: labels are integer classes 1..C (dy = 1).
+
+Nothing here uses floats: decimal strings and ``p/q`` are parsed exactly, and a float read
+from an NPY file becomes its exact binary rational.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import random
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from .errors import DataError, UsageError
+from .rational import encode_rat, parse_literal
+
+TASKS = ("regression", "classification")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    points: tuple            # N tuples of d Fractions
+    labels: tuple            # regression: N tuples of dy Fractions; classification: N ints
+    task: str = "regression"
+    classes: int | None = None
+    source: str = ""         # how it was obtained (generator spec or file name)
+
+    # -- shape ---------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return len(self.points)
+
+    @property
+    def d(self) -> int:
+        return len(self.points[0])
+
+    @property
+    def dy(self) -> int:
+        return 1 if self.task == "classification" else len(self.labels[0])
+
+    def targets(self) -> list:
+        """Labels as N tuples of exact values, the values a memorizing network must output."""
+        if self.task == "classification":
+            return [(Fraction(c),) for c in self.labels]
+        return [tuple(y) for y in self.labels]
+
+    # -- validation ----------------------------------------------------------
+    def validate(self) -> "Dataset":
+        """Raise DataError naming the first bad row (1-based); return self."""
+        if self.task not in TASKS:
+            raise DataError(f"unknown task {self.task!r} (expected one of {', '.join(TASKS)})")
+        if self.n == 0:
+            raise DataError("empty dataset: at least one point is needed")
+        if len(self.labels) != self.n:
+            raise DataError(f"{self.n} points but {len(self.labels)} labels")
+        d = len(self.points[0])
+        if d == 0:
+            raise DataError("row 1: a point needs at least one coordinate")
+        for i, p in enumerate(self.points, 1):
+            if len(p) != d:
+                raise DataError(f"row {i}: {len(p)} coordinates, expected {d} (ragged rows)")
+        if self.task == "classification":
+            if self.classes is None or self.classes < 1:
+                raise DataError(f"number of classes must be >= 1, got {self.classes}")
+            for i, c in enumerate(self.labels, 1):
+                if not isinstance(c, int) or isinstance(c, bool) or not 1 <= c <= self.classes:
+                    raise DataError(f"row {i}: class label {c!r} outside 1..{self.classes}")
+        else:
+            dy = len(self.labels[0])
+            if dy == 0:
+                raise DataError("row 1: empty label vector")
+            for i, y in enumerate(self.labels, 1):
+                if len(y) != dy:
+                    raise DataError(f"row {i}: label has {len(y)} components, expected {dy}")
+                for v in y:
+                    if not -1 <= v <= 1:
+                        raise DataError(f"row {i}: label {v} outside [-1, 1]")
+        seen = {}
+        for i, p in enumerate(self.points, 1):
+            if p in seen:
+                raise DataError(f"row {i}: duplicate point (same as row {seen[p]})")
+            seen[p] = i
+        return self
+
+    # -- canonical form ------------------------------------------------------
+    def body(self) -> dict:
+        """The JSON object hashed for the dataset digest (and stored in certificates)."""
+        if self.task == "classification":
+            labels = [int(c) for c in self.labels]
+        else:
+            labels = [[encode_rat(v) for v in y] for y in self.labels]
+        return {
+            "task": self.task,
+            "classes": self.classes,
+            "points": [[encode_rat(v) for v in p] for p in self.points],
+            "labels": labels,
+        }
+
+    def digest(self) -> str:
+        return hashlib.sha256(canonical_bytes(self.body())).hexdigest()
+
+    # -- exact geometry ------------------------------------------------------
+    def max_sq_norm(self) -> Fraction:
+        return max(sum(v * v for v in p) for p in self.points)
+
+    def radius_upper(self, precision_bits: int = 32) -> Fraction:
+        """A rational r >= max ||x_i||, within 2**-precision_bits of it."""
+        return sqrt_upper(self.max_sq_norm(), precision_bits)
+
+    def min_sq_distance(self) -> Fraction | None:
+        """Exact min over i != j of ||x_i - x_j||^2 (None when N = 1)."""
+        return min_sq_distance(self.points)
+
+
+def canonical_bytes(obj) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: the bytes that are hashed and written."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sqrt_upper(s: Fraction, precision_bits: int = 32) -> Fraction:
+    """Smallest k / 2**p (p = precision_bits) with (k / 2**p)**2 >= s."""
+    scale = 1 << (2 * precision_bits)
+    v = -((-s.numerator * scale) // s.denominator)        # ceil(s * 4**p)
+    k = math.isqrt(v)
+    if k * k < v:
+        k += 1
+    return Fraction(k, 1 << precision_bits)
+
+
+def _integer_points(points) -> tuple[list[list[int]], int]:
+    lcm = 1
+    for p in points:
+        for v in p:
+            lcm = lcm * v.denominator // math.gcd(lcm, v.denominator)
+    return [[v.numerator * (lcm // v.denominator) for v in p] for p in points], lcm
+
+
+def min_sq_distance(points) -> Fraction | None:
+    """Exact minimum squared pairwise distance.
+
+    Points are scaled to integers; a sweep over the first coordinate prunes pairs whose
+    first-coordinate gap alone exceeds the best distance so far.  numpy int64 is used for
+    the pair distances only when every intermediate provably fits (exact either way).
+    """
+    if len(points) < 2:
+        return None
+    ints, lcm = _integer_points(points)
+    d = len(ints[0])
+    span = max(max(abs(v) for v in p) for p in ints)
+    if d * (2 * span) ** 2 < (1 << 62):
+        best = _min_sq_numpy(ints)
+    else:
+        best = _min_sq_sweep(ints)
+    return Fraction(best, lcm * lcm)
+
+
+def _min_sq_sweep(ints) -> int:
+    order = sorted(range(len(ints)), key=lambda i: ints[i])
+    best = None
+    for a in range(len(order)):
+        p = ints[order[a]]
+        for b in range(a + 1, len(order)):
+            q = ints[order[b]]
+            gap = q[0] - p[0]
+            if best is not None and gap * gap >= best:
+                break
+            s = sum((x - y) * (x - y) for x, y in zip(p, q))
+            if best is None or s < best:
+                best = s
+    return best
+
+
+def _min_sq_numpy(ints) -> int:
+    import numpy as np
+
+    arr = np.array(ints, dtype=np.int64)
+    arr = arr[np.lexsort(arr.T[::-1])]
+    best = None
+    n = len(arr)
+    block = 256
+    for start in range(0, n, block):
+        chunk = arr[start:start + block]
+        # Compare the chunk with itself and with every later point, in int64 (fits: checked).
+        rest = arr[start:]
+        diff = chunk[:, None, :] - rest[None, :, :]
+        sq = (diff * diff).sum(axis=2)
+        idx = np.arange(len(chunk))
+        sq[idx, idx] = np.iinfo(np.int64).max          # drop i == j
+        sq = np.where(np.arange(len(rest))[None, :] > idx[:, None], sq, np.iinfo(np.int64).max)
+        m = int(sq.min())
+        best = m if best is None else min(best, m)
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# Generators
+
+DATA_HELP = """\
+Data SPEC grammar (--data):
+  PATH.csv          one point per row: coordinates, then the label in the last column;
+                    an optional header row is skipped (a first row that is not all numbers)
+  PATH.json         {"points": [["1/3", "-2.5"], ...], "labels": [...], optional "task", "classes"}
+                    labels: numbers or strings (scalar regression), lists (vector regression),
+                    or integers 1..C with "task": "classification"
+  PATH.npz          arrays X (N x d) and y (N or N x dy)
+  PATH.npy          X; the labels are read from y.npy in the same folder
+  random:KEY=VAL,...  generated, deterministic for a given seed. Keys:
+      n=INT         number of points (default 100)
+      d=INT         dimension (default 2)
+      dy=INT        regression label dimension (default 1), labels in [-1,1] with denominator 256
+      classes=INT   integer class labels 1..C instead of regression labels
+      seed=INT      random seed (default 0)
+      bits=INT      coordinates are k / 2**bits (default 16)
+      delta=RAT     guaranteed minimum pairwise distance (default: 2**-bits, automatic on the grid)
+    Points lie in the cube [-1/sqrt(d), 1/sqrt(d)]^d, hence in the unit ball.
+Numbers in files are read exactly: 3, -2.5, 1e-3 and 1/3 are all exact rationals.
+Files are regression data unless --classes C is given (then labels must be integers 1..C).
+"""
+
+_SPEC_KEYS = {"n", "d", "dy", "classes", "seed", "bits", "delta"}
+
+
+def parse_random_spec(spec: str) -> dict:
+    body = spec[len("random:"):] if spec.startswith("random:") else spec
+    opts = {}
+    for item in filter(None, body.split(",")):
+        key, sep, val = item.partition("=")
+        key = key.strip()
+        if not sep or key not in _SPEC_KEYS:
+            raise UsageError(f"bad data spec item {item!r} (keys: {', '.join(sorted(_SPEC_KEYS))}; see --data-help)")
+        if key in opts:
+            raise UsageError(f"data spec key {key!r} given twice")
+        try:
+            opts[key] = parse_literal(val) if key == "delta" else int(val)
+        except ValueError:
+            raise UsageError(f"bad value for {key!r} in data spec: {val!r}") from None
+    return opts
+
+
+def random_dataset(n: int = 100, d: int = 2, dy: int = 1, classes: int | None = None,
+                   seed: int = 0, bits: int = 16, delta: Fraction | None = None) -> Dataset:
+    """N distinct points on the grid 2**-bits Z^d inside the cube [-1/sqrt d, 1/sqrt d]^d.
+
+    Distinct grid points are automatically 2**-bits apart; a larger ``delta`` is enforced by
+    exact rejection.  Labels: classes 1..C uniformly, or regression values k/256 in [-1, 1]^dy.
+    """
+    if n < 1:
+        raise DataError(f"empty dataset: n must be >= 1, got {n}")
+    if d < 1 or dy < 1 or not 1 <= bits <= 256:
+        raise UsageError("random data needs d >= 1, dy >= 1 and 1 <= bits <= 256")
+    if classes is not None and classes < 1:
+        raise DataError(f"number of classes must be >= 1, got {classes}")
+    rng = random.Random(seed)
+    q = 1 << bits
+    half = math.isqrt(q * q // d)                 # half * sqrt(d) <= q: inside the unit ball
+    if (2 * half + 1) ** d < 2 * n:
+        raise DataError(f"grid 2^-{bits} too coarse for {n} distinct points in d={d}; raise bits")
+    min_sq = None if delta is None else delta * delta * q * q   # in grid units squared
+    chosen: dict = {}
+    pts = []
+    attempts = 0
+    while len(pts) < n:
+        attempts += 1
+        if attempts > 100 * n + 1000:
+            raise DataError(f"could not place {n} points with separation {delta}; lower delta or raise bits")
+        c = tuple(rng.randint(-half, half) for _ in range(d))
+        if c in chosen:
+            continue
+        if min_sq is not None and any(sum((a - b) ** 2 for a, b in zip(c, p)) < min_sq for p in pts):
+            continue
+        chosen[c] = True
+        pts.append(c)
+    points = tuple(tuple(Fraction(v, q) for v in p) for p in pts)
+    if classes is not None:
+        labels = tuple(rng.randint(1, classes) for _ in range(n))
+        return Dataset(points, labels, "classification", classes, source="random")
+    labels = tuple(tuple(Fraction(rng.randint(-256, 256), 256) for _ in range(dy)) for _ in range(n))
+    return Dataset(points, labels, "regression", None, source="random")
+
+
+# ---------------------------------------------------------------------------------------------
+# Loaders
+
+def _num(text, where: str) -> Fraction:
+    try:
+        return parse_literal(text)
+    except ValueError as e:
+        raise DataError(f"{where}: {e}") from None
+
+
+def _finish(points, raw_labels, classes, source) -> Dataset:
+    """Turn parsed rows into a validated Dataset (classification iff ``classes`` is given)."""
+    if not points:
+        raise DataError(f"{source}: empty dataset")
+    if classes is not None:
+        labels = []
+        for i, y in enumerate(raw_labels, 1):
+            if len(y) != 1 or y[0].denominator != 1:
+                raise DataError(f"{source}: row {i}: class label must be one integer, got {y}")
+            labels.append(int(y[0]))
+        ds = Dataset(tuple(points), tuple(labels), "classification", classes, source)
+    else:
+        ds = Dataset(tuple(points), tuple(tuple(y) for y in raw_labels), "regression", None, source)
+    try:
+        return ds.validate()
+    except DataError as e:
+        raise DataError(f"{source}: {e}") from None
+
+
+def load_csv(path: Path, classes: int | None = None) -> Dataset:
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = [r for r in csv.reader(f) if any(c.strip() for c in r)]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise UsageError(f"cannot read {path}: {e}") from None
+    if rows and not all(re.match(r"^\s*[-+.\d]", c) for c in rows[0]):
+        rows = rows[1:]                                   # header row
+    points, labels = [], []
+    for i, row in enumerate(rows, 1):
+        if len(row) < 2:
+            raise DataError(f"{path.name}: row {i}: need at least one coordinate and a label")
+        vals = [_num(c, f"{path.name}: row {i}") for c in row]
+        points.append(tuple(vals[:-1]))
+        labels.append((vals[-1],))
+    return _finish(points, labels, classes, path.name)
+
+
+def load_json(path: Path, classes: int | None = None) -> Dataset:
+    def no_dupes(pairs):
+        keys = [k for k, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise DataError(f"{path.name}: duplicate key in JSON object")
+        return dict(pairs)
+
+    def bad_constant(c):
+        raise DataError(f"{path.name}: {c} is not an exact number")
+
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=no_dupes,
+                         parse_float=str, parse_int=str, parse_constant=bad_constant)
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {path}: {e}") from None
+    except json.JSONDecodeError as e:
+        raise DataError(f"{path.name}: invalid JSON: {e}") from None
+    if not isinstance(obj, dict) or "points" not in obj or "labels" not in obj:
+        raise DataError(f"{path.name}: expected an object with 'points' and 'labels'")
+    extra = set(obj) - {"points", "labels", "task", "classes"}
+    if extra:
+        raise DataError(f"{path.name}: unknown keys {sorted(extra)}")
+    if obj.get("task", "regression") == "classification" and classes is None:
+        try:
+            classes = int(obj.get("classes") or 0) or None
+        except ValueError:
+            raise DataError(f"{path.name}: 'classes' must be an integer") from None
+        if classes is None:
+            raise DataError(f"{path.name}: classification data needs 'classes'")
+    points, labels = [], []
+    if not isinstance(obj["points"], list) or not isinstance(obj["labels"], list):
+        raise DataError(f"{path.name}: 'points' and 'labels' must be lists")
+    for i, p in enumerate(obj["points"], 1):
+        if not isinstance(p, list):
+            raise DataError(f"{path.name}: row {i}: a point must be a list of numbers")
+        points.append(tuple(_num(v, f"{path.name}: row {i}") for v in p))
+    for i, y in enumerate(obj["labels"], 1):
+        ys = y if isinstance(y, list) else [y]
+        labels.append(tuple(_num(v, f"{path.name}: row {i} label") for v in ys))
+    return _finish(points, labels, classes, path.name)
+
+
+def _array_rows(arr, name: str, where: str):
+    import numpy as np
+
+    if arr.dtype.kind not in "iuf" and arr.dtype != bool:
+        raise DataError(f"{where}: {name} has unsupported dtype {arr.dtype}")
+    rows = []
+    for i, row in enumerate(arr.tolist(), 1):
+        row = row if isinstance(row, list) else [row]
+        vals = []
+        for v in row:
+            if isinstance(v, float) and not math.isfinite(v):
+                raise DataError(f"{where}: row {i}: {name} contains {v} (NaN/inf are not data)")
+            vals.append(Fraction(v))          # a float becomes its exact binary rational
+        rows.append(tuple(vals))
+    del np
+    return rows
+
+
+def load_npy(path: Path, classes: int | None = None) -> Dataset:
+    import numpy as np
+
+    try:
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                if "X" not in z or "y" not in z:
+                    raise DataError(f"{path.name}: .npz needs arrays 'X' and 'y'")
+                X, y = z["X"], z["y"]
+        else:
+            ypath = path.with_name("y.npy")
+            if not ypath.exists():
+                raise DataError(f"{path.name}: labels not found (expected {ypath.name} beside it)")
+            X = np.load(path, allow_pickle=False)
+            y = np.load(ypath, allow_pickle=False)
+    except DataError:
+        raise
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read {path}: {e}") from None
+    if X.ndim != 2:
+        raise DataError(f"{path.name}: X must be 2-D (N x d), got shape {X.shape}")
+    if y.ndim not in (1, 2) or len(y) != len(X):
+        raise DataError(f"{path.name}: y must have N = {len(X)} rows, got shape {y.shape}")
+    return _finish(_array_rows(X, "X", path.name), _array_rows(y, "y", path.name), classes, path.name)
+
+
+def load(spec: str, classes: int | None = None) -> Dataset:
+    """Dataset from a SPEC: a ``random:...`` generator string or a file path (see DATA_HELP)."""
+    if spec.startswith("random:") or spec == "random":
+        opts = parse_random_spec(spec)
+        if classes is not None:
+            opts.setdefault("classes", classes)
+        ds = random_dataset(**opts)
+        return Dataset(ds.points, ds.labels, ds.task, ds.classes, source=spec)
+    path = Path(spec)
+    if not path.exists():
+        raise UsageError(f"data file not found: {spec} (or use random:n=...,d=...; see --data-help)")
+    loaders = {".csv": load_csv, ".json": load_json, ".npy": load_npy, ".npz": load_npy}
+    if path.suffix.lower() not in loaders:
+        raise UsageError(f"unknown data file type {path.suffix!r} (csv, json, npy, npz)")
+    return loaders[path.suffix.lower()](path, classes)
