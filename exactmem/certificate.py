@@ -116,7 +116,10 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     if not folder.is_dir():
         raise UsageError(f"output folder does not exist: {folder}")
     fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=folder)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(tmp, 0o666 & ~umask)          # mkstemp's 0600 is not what a user expects
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
