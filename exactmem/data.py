@@ -15,7 +15,6 @@ import hashlib
 import json
 import math
 import random
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -207,7 +206,7 @@ def _min_sq_numpy(ints) -> int:
 DATA_HELP = """\
 Data SPEC grammar (--data):
   PATH.csv          one point per row: coordinates, then the label in the last column;
-                    an optional header row is skipped (a first row that is not all numbers)
+                    an optional header row is skipped (a first row in which no cell is a number)
   PATH.json         {"points": [["1/3", "-2.5"], ...], "labels": [...], optional "task", "classes"}
                     labels: numbers or strings (scalar regression), lists (vector regression),
                     or integers 1..C with "task": "classification"
@@ -316,14 +315,22 @@ def _finish(points, raw_labels, classes, source) -> Dataset:
         raise DataError(f"{source}: {e}") from None
 
 
+def _is_number(text: str) -> bool:
+    try:
+        parse_literal(text)
+        return True
+    except ValueError:
+        return False
+
+
 def load_csv(path: Path, classes: int | None = None) -> Dataset:
     try:
         with open(path, newline="", encoding="utf-8") as f:
             rows = [r for r in csv.reader(f) if any(c.strip() for c in r)]
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise UsageError(f"cannot read {path}: {e}") from None
-    if rows and not all(re.match(r"^\s*[-+.\d]", c) for c in rows[0]):
-        rows = rows[1:]                                   # header row
+    if rows and not any(_is_number(c) for c in rows[0]):
+        rows = rows[1:]                                   # a header: no cell is a number
     points, labels = [], []
     for i, row in enumerate(rows, 1):
         if len(row) < 2:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import time
 
@@ -22,21 +23,32 @@ def certify(construction_id: str, data_spec: str, options: dict | None = None,
     """Build construction ``construction_id`` on the dataset ``data_spec`` and return its
     certificate (a dict).  ``options`` are the construction's keyword arguments; the recipe
     recorded in the certificate regenerates it byte for byte."""
+    options = dict(options or {})
+    spec = data_spec
+    if seed is not None and spec.startswith("random") and "seed=" not in spec:
+        spec = spec + ("," if ":" in spec else ":") + f"seed={seed}"
+    ds = data_mod.load(spec, classes=classes)
+    recipe = {"data": data_spec, "options": _json_safe(options), "seed": seed, "classes": classes}
+    return certify_dataset(construction_id, ds, options, recipe, verbose)
+
+
+def certify_dataset(construction_id: str, ds, options: dict | None = None, recipe: dict | None = None,
+                    verbose: bool = False) -> dict:
+    """Like :func:`certify` for a :class:`~exactmem.data.Dataset` already in memory."""
     t0 = time.perf_counter()
     entries = registry()
     if construction_id not in entries:
         raise UsageError(f"unknown construction {construction_id!r} (see `exactmem list`)")
     entry = entries[construction_id]
     options = dict(options or {})
-    spec = data_spec
-    if seed is not None and spec.startswith("random") and "seed=" not in spec:
-        spec = spec + ("," if ":" in spec else ":") + f"seed={seed}"
-    ds = data_mod.load(spec, classes=classes)
+    ds.validate()
     _log(verbose, f"dataset: N={ds.n} d={ds.d} dy={ds.dy} ({ds.task})", t0)
-    try:
-        built = entry.build(ds, **options)
-    except TypeError as e:
-        raise UsageError(f"{construction_id}: bad option ({e})") from None
+    accepted = list(inspect.signature(entry.build).parameters)[1:]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise UsageError(f"{construction_id} does not take option(s) {', '.join(unknown)} "
+                         f"(it takes: {', '.join(accepted) or 'none'})")
+    built = entry.build(ds, **options)
     _log(verbose, f"built {construction_id}: depth {built.network.depth}, widths {built.network.hidden_widths}", t0)
     outputs = forward(built.network, ds.points)
     _log(verbose, "exact forward pass done", t0)
@@ -44,7 +56,8 @@ def certify(construction_id: str, data_spec: str, options: dict | None = None,
     for i, (out, y) in enumerate(zip(outputs, targets)):
         if out != y:   # a construction bug, never a user error: refuse to certify it
             raise ConstructionError(f"internal error: {construction_id} misses point {i} ({out} != {y})")
-    recipe = {"data": data_spec, "options": _json_safe(options), "seed": seed, "classes": classes}
+    if recipe is None:
+        recipe = {"data": ds.source or "in-memory", "options": _json_safe(options), "seed": None, "classes": None}
     construction = {"id": entry.id, "paper": entry.paper, "theorem": entry.theorem}
     cert = build_certificate(ds, construction, built, outputs, recipe)
     _log(verbose, "certificate assembled", t0)

@@ -1,0 +1,48 @@
+import importlib.util
+import io
+import contextlib
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKER = ROOT / "certificates" / "check.py"
+
+settings.register_profile("default", deadline=None, max_examples=40)
+settings.load_profile("default")
+
+
+def load_checker():
+    spec = importlib.util.spec_from_file_location("exactmem_check", CHECKER)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
+def checker():
+    return load_checker()
+
+
+def run_checker_inprocess(checker, path, *flags):
+    """(exit code, stdout) of the independent checker, run in this process."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = checker.main([str(path), *flags])
+    return code, buf.getvalue()
+
+
+def fraction_forward(network, x):
+    """Reference evaluation with Fraction, written independently of exactmem.engine."""
+    a = [Fraction(v) for v in x]
+    for layer in network.layers:
+        z = [(sum(Fraction(w) * v for w, v in zip(row, a)) + b) / den
+             for row, b, den in zip(layer.weights, layer.bias, layer.dens)]
+        if layer.activation == "relu":
+            z = [max(Fraction(0), v) for v in z]
+        elif layer.activation == "hardtanh":
+            z = [min(Fraction(1), max(Fraction(-1), v)) for v in z]
+        a = z
+    return tuple(a)

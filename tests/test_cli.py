@@ -1,0 +1,70 @@
+"""The command line: build -> check round trip, one-line errors with documented exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from exactmem.cli import main
+
+from conftest import CHECKER, ROOT
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "exactmem.cli", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_build_check_info_round_trip(tmp_path, capsys):
+    out = tmp_path / "c.json"
+    assert main(["build", "ysj19-thm3.1", "--data", "random:n=40,d=3,seed=2", "-o", str(out), "-q"]) == 0
+    cert = json.loads(out.read_text())
+    from exactmem.constructions.ysj19 import default_widths, thm31_lhs
+    assert cert["sizes"]["widths"] == list(default_widths(40, 3, 1))
+    assert thm31_lhs(*cert["sizes"]["widths"], 1, "relu") >= 40
+    done = subprocess.run([sys.executable, "-I", "-S", str(CHECKER), str(out)], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.splitlines()[-1].startswith("s VERIFIED")
+    assert main(["info", str(out)]) == 0
+    assert "4 * (d1 // 4) * (d2 // (4 * dy)) >= N" in capsys.readouterr().out
+
+
+def test_build_is_byte_deterministic(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    for p in (a, b):
+        assert main(["build", "zhang17", "--data", "random:n=25,d=2,dy=2", "--seed", "5", "-o", str(p), "-q"]) == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.parametrize("args,code,needle", [
+    (["build", "nope", "--data", "random:n=3", "-o", "x.json"], 5, "unknown construction"),
+    (["build", "ysj19-thm3.1", "--data", "random:n=30,d=2", "--widths", "4,4", "-o", "x.json"], 3,
+     "inadmissible"),
+    (["build", "ysj19-thm3.1", "--data", "random:n=30,d=2", "--widths", "a,b", "-o", "x.json"], 5, "--widths"),
+    (["build", "zhang17", "--data", "random:n=0", "-o", "x.json"], 2, "empty dataset"),
+    (["build", "zhang17", "--data", "missing.csv", "-o", "x.json"], 5, "not found"),
+    (["build", "zhang17", "--data", "random:n=5", "--widths", "3,3", "-o", "x.json"], 5, "does not take"),
+    (["build", "zhang17", "--data", "random:n=5", "-o", "/nonexistent-dir/x.json"], 5, "does not exist"),
+    (["frobnicate"], 5, "invalid choice"),
+    ([], 5, "missing command"),
+    (["info", "missing.json"], 5, "cannot read"),
+])
+def test_errors_are_one_line_with_exit_codes(tmp_path, args, code, needle):
+    done = subprocess.run([sys.executable, "-m", "exactmem.cli", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == code, done.stderr
+    assert needle in done.stderr
+    # Progress lines start with "[  t s]"; the error itself is exactly one line.
+    errors = [l for l in done.stderr.strip().splitlines() if not l.startswith("[")]
+    assert len(errors) == 1 and errors[0].startswith("exactmem: error: ") and "Traceback" not in done.stderr
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_data_help_and_list():
+    assert "random:KEY=VAL" in run("--data-help").stdout
+    out = run("list").stdout
+    assert "zhang17" in out and "ysj19-thm3.1" in out
+
+
+def test_check_passes_the_checker_verdict_through(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert main(["check", str(bad)]) == 2

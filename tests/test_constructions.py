@@ -1,0 +1,126 @@
+"""Every construction memorizes random exact datasets, meets its theorem's size bound exactly,
+and the independent checker verifies the certificate."""
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, strategies as st
+
+from exactmem.certificate import certificate_bytes
+from exactmem.constructions import ysj19, zhang17
+from exactmem.data import Dataset
+from exactmem.engine import forward
+from exactmem.errors import ConstructionError, DataError
+from exactmem.pipeline import certify_dataset
+
+from conftest import run_checker_inprocess
+from strategies import class_datasets, regression_datasets
+
+
+def verify(checker, tmp_path, cert):
+    path = tmp_path / "c.json"
+    path.write_bytes(certificate_bytes(cert))
+    code, out = run_checker_inprocess(checker, path)
+    assert code == 0, out
+    assert out.strip().splitlines()[-1].startswith("s VERIFIED")
+
+
+@given(ds=st.one_of(regression_datasets(), class_datasets()), rule=st.sampled_from(["knot", "mid"]))
+def test_zhang17_memorizes_and_checks(checker, tmp_path_factory, ds, rule):
+    built = zhang17.theorem_1(ds, bias_rule=rule)
+    net = built.network
+    assert forward(net, ds.points) == ds.targets()
+    assert net.depth == 2 and net.hidden_widths == [ds.n]
+    assert net.params_nonzero <= (ds.d + 1) * ds.n + ds.n * ds.dy
+    verify(checker, tmp_path_factory.mktemp("z"), certify_dataset("zhang17", ds, {"bias_rule": rule}))
+
+
+def boundary_widths(n, dy, activation, d1, extra):
+    """The smallest admissible d2 for this d1 (plus ``extra`` below the next step)."""
+    k = 2 if activation == "hardtanh" else 4
+    return d1, k * dy * -(-n // (4 * (d1 // k))) + extra
+
+
+@given(ds=regression_datasets(), activation=st.sampled_from(["relu", "hardtanh"]),
+       d1_extra=st.integers(0, 12), extra=st.integers(0, 100))
+def test_ysj19_thm31_on_the_boundary(checker, tmp_path_factory, ds, activation, d1_extra, extra):
+    k = 2 if activation == "hardtanh" else 4
+    d1 = k + d1_extra
+    d1, d2 = boundary_widths(ds.n, ds.dy, activation, d1, extra % (k * ds.dy))
+    assert ysj19.thm31_lhs(d1, d2, ds.dy, activation) >= ds.n
+    built = ysj19.theorem_3_1(ds, widths=[d1, d2], activation=activation)
+    net = built.network
+    assert net.depth == 3 and net.hidden_widths == [d1, d2]
+    assert net.hidden_activation() == activation
+    assert forward(net, ds.points) == ds.targets()
+    cert = certify_dataset("ysj19-thm3.1", ds, {"widths": [d1, d2], "activation": activation})
+    verify(checker, tmp_path_factory.mktemp("y"), cert)
+    # One node fewer in layer 2 at the minimal d2 breaks the theorem's inequality: refused.
+    if extra % (k * ds.dy) == 0 and ysj19.thm31_lhs(d1, d2 - 1, ds.dy, activation) < ds.n:
+        with pytest.raises(ConstructionError, match="inadmissible"):
+            ysj19.theorem_3_1(ds, widths=[d1, d2 - 1], activation=activation)
+
+
+@given(ds=regression_datasets(max_n=40), activation=st.sampled_from(["relu", "hardtanh"]))
+def test_ysj19_default_widths_are_admissible_and_minimal(ds, activation):
+    d1, d2 = ysj19.default_widths(ds.n, ds.d, ds.dy, activation)
+    assert ysj19.thm31_lhs(d1, d2, ds.dy, activation) >= ds.n
+    k = 2 if activation == "hardtanh" else 4
+    # No admissible pair of the theorem's form has fewer hidden nodes.
+    for a in range(k, d1 + d2 + 1, k):
+        for b in range(k * ds.dy, d1 + d2 - a, k * ds.dy):
+            assert ysj19.thm31_lhs(a, b, ds.dy, activation) < ds.n
+    built = ysj19.theorem_3_1(ds, activation=activation)
+    assert forward(built.network, ds.points) == ds.targets()
+
+
+@pytest.mark.parametrize("n,expected", [(1, (2, 2)), (2, (2, 2)), (3, (2, 2)), (5, (2, 4)), (8, (2, 4)),
+                                        (16, (4, 4)), (17, (4, 6)), (60, (6, 10)), (100, (10, 10)),
+                                        (1000, (28, 36))])
+def test_default_widths_match_the_spec_table(n, expected):
+    # ysj2019.md section 9, examples for dx = 1, dy = 1 (hard-tanh; ReLU is twice that).
+    assert ysj19.default_widths(n, 1, 1, "hardtanh") == expected
+    assert ysj19.default_widths(n, 1, 1, "relu") == (2 * expected[0], 2 * expected[1])
+
+
+def worked_example():
+    pts = [(0, 0), (1, 0), (0, 1), (1, 1), (2, 0), (0, 2), (2, 1), (1, 2)]
+    ys = ["1/2", "-1", "1", "0", "-1/3", "2/3", "1", "-1/2"]
+    return Dataset(tuple(tuple(Fraction(v) for v in p) for p in pts), tuple((Fraction(y),) for y in ys)).validate()
+
+
+def test_ysj19_worked_example_matches_the_spec():
+    """ysj2019.md section 11: N = 8, tight widths (4, 2); its published layer-2 weights."""
+    ds = worked_example()
+    built = ysj19.theorem_3_1(ds, widths=[4, 2], activation="hardtanh")
+    assert built.info["T"] == 3
+    layer2 = built.network.layers[1]
+    W2 = [[layer2.weight(i, j) for j in range(4)] for i in range(2)]
+    F = Fraction
+    assert W2 == [[F(5), F(-11, 3), F(5, 3), F(-5, 2)], [F(-5, 2), F(10, 3), F(-22, 9), F(20, 9)]]
+    assert [F(b, den) for b, den in zip(layer2.bias, layer2.dens)] == [F(-3), F(65, 18)]
+    assert built.network.sizes()["layer_bits"] == [8, 12, 2]
+    relu = ysj19.theorem_3_1(ds, widths=[8, 4], activation="relu").network
+    assert relu.params_dense == 65 and relu.bit_complexity == 9
+
+
+def test_ysj19_refuses_class_labels_and_bad_widths():
+    ds = Dataset(((Fraction(0),), (Fraction(1),)), (1, 2), "classification", 2).validate()
+    with pytest.raises(DataError, match="class labels"):
+        ysj19.theorem_3_1(ds)
+    reg = worked_example()
+    with pytest.raises(ConstructionError, match=r"= 4 < N = 8"):
+        ysj19.theorem_3_1(reg, widths=[4, 4], activation="relu")   # 4*1*1 = 4 < 8
+    with pytest.raises(ConstructionError, match="two positive hidden widths"):
+        ysj19.theorem_3_1(reg, widths=[4], activation="relu")
+
+
+def test_zhang17_knot_bits_do_not_grow_like_mid():
+    """Spec 2.2: 'knot' weights have bit size independent of N, 'mid' grows about linearly."""
+    from exactmem.data import random_dataset
+    bits = {}
+    for n in (10, 80):
+        ds = random_dataset(n=n, d=2, seed=7)
+        bits[n] = {r: zhang17.theorem_1(ds, bias_rule=r).network.bit_complexity for r in ("knot", "mid")}
+    assert bits[80]["mid"] > 2 * bits[10]["mid"]
+    assert bits[80]["knot"] < bits[80]["mid"]

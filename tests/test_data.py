@@ -1,0 +1,138 @@
+"""Loaders parse exactly and refuse bad data with a message naming the row."""
+
+import json
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from exactmem import data
+from exactmem.errors import DataError, UsageError
+from exactmem.rational import decode_int, decode_rat, encode_int, encode_rat, parse_literal
+
+
+@given(st.integers(-2**300, 2**300))
+def test_int_tokens_round_trip(v):
+    s = encode_int(v)
+    assert decode_int(s) == v
+    assert s.startswith(("0x", "-0x")) == (abs(v) >= 2**53)
+
+
+@given(st.fractions())
+def test_rat_tokens_round_trip(q):
+    assert decode_rat(encode_rat(q)) == q
+
+
+@pytest.mark.parametrize("text,value", [("3", 3), ("-2.5", Fraction(-5, 2)), ("1e-3", Fraction(1, 1000)),
+                                        ("1/3", Fraction(1, 3)), (" -4/6 ", Fraction(-2, 3)), ("0.1", Fraction(1, 10))])
+def test_literals_are_exact(text, value):
+    assert parse_literal(text) == value
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-Infinity", "1/0", "abc", "1e99999", ""])
+def test_bad_literals_refused(text):
+    with pytest.raises(ValueError):
+        parse_literal(text)
+
+
+def test_csv_with_header(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("x1,x2,y\n1/3,-2.5,0.5\n0,1e-2,-1\n")
+    ds = data.load(str(p))
+    assert ds.points == ((Fraction(1, 3), Fraction(-5, 2)), (Fraction(0), Fraction(1, 100)))
+    assert ds.labels == ((Fraction(1, 2),), (Fraction(-1),))
+
+
+@pytest.mark.parametrize("body,match", [
+    ("1,2,0\n1,2,1\n", "row 2: duplicate point .same as row 1"),
+    ("1,2,0\n3,4,5,0\n", "row 2: 3 coordinates, expected 2"),
+    ("1,nan,0\n", "row 1"),
+    ("1,2,3\n", "row 1: label 3 outside"),
+    ("", "empty dataset"),
+])
+def test_csv_errors_name_the_row(tmp_path, body, match):
+    p = tmp_path / "d.csv"
+    p.write_text(body)
+    with pytest.raises(DataError, match=match):
+        data.load(str(p))
+
+
+def test_csv_classes(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("0,1\n1,3\n")
+    ds = data.load(str(p), classes=3)
+    assert ds.task == "classification" and ds.labels == (1, 3)
+    with pytest.raises(DataError, match="outside 1..2"):
+        data.load(str(p), classes=2)
+
+
+def test_json_loader_exact_and_strict(tmp_path):
+    p = tmp_path / "d.json"
+    p.write_text('{"points": [["1/3", -2.5], [0.1, 2]], "labels": [1, "0.25"]}')
+    ds = data.load(str(p))
+    assert ds.points[1][0] == Fraction(1, 10)            # 0.1 is read as a decimal, not a double
+    p.write_text('{"points": [[1], [2]], "labels": [1, 2], "task": "classification", "classes": 2}')
+    assert data.load(str(p)).labels == (1, 2)
+    p.write_text('{"points": [[1]], "points": [[2]], "labels": [0]}')
+    with pytest.raises(DataError, match="duplicate key"):
+        data.load(str(p))
+    p.write_text('{"points": [[NaN]], "labels": [0]}')
+    with pytest.raises(DataError, match="NaN"):
+        data.load(str(p))
+
+
+def test_npy_and_npz(tmp_path):
+    X = np.array([[0.1, 2.0], [1.0, -3.5]])
+    y = np.array([0.5, -0.25])
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    ds = data.load(str(tmp_path / "X.npy"))
+    assert ds.points[0][0] == Fraction(0.1)              # the exact binary rational of the double
+    assert ds.points[0][0] != Fraction(1, 10)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    assert data.load(str(tmp_path / "d.npz")).points == ds.points
+    np.savez(tmp_path / "bad.npz", X=np.array([[np.inf, 1.0]]), y=np.array([0.0]))
+    with pytest.raises(DataError, match="row 1"):
+        data.load(str(tmp_path / "bad.npz"))
+
+
+def test_unknown_inputs_are_usage_errors(tmp_path):
+    with pytest.raises(UsageError, match="not found"):
+        data.load(str(tmp_path / "missing.csv"))
+    with pytest.raises(UsageError, match="bad data spec item"):
+        data.load("random:n=3,colour=blue")
+
+
+@given(n=st.integers(1, 60), d=st.integers(1, 5), seed=st.integers(0, 10**6))
+def test_random_data_is_deterministic_in_the_ball_and_separated(n, d, seed):
+    a = data.random_dataset(n=n, d=d, seed=seed, bits=8)
+    assert a == data.random_dataset(n=n, d=d, seed=seed, bits=8)
+    assert a.validate().n == n
+    assert a.max_sq_norm() <= 1
+    r = a.radius_upper()
+    assert r * r >= a.max_sq_norm() and (r - Fraction(1, 2**32)) ** 2 < a.max_sq_norm()
+    if n > 1:
+        assert a.min_sq_distance() >= Fraction(1, 2**16)
+
+
+def test_delta_separation_is_enforced():
+    ds = data.load("random:n=30,d=2,seed=3,delta=1/10")
+    assert ds.min_sq_distance() >= Fraction(1, 100)
+
+
+@given(st.lists(st.tuples(st.fractions(max_denominator=50), st.fractions(max_denominator=50)),
+                min_size=2, max_size=30, unique=True))
+def test_min_distance_matches_brute_force(points):
+    brute = min(sum((a - b) ** 2 for a, b in zip(p, q)) for i, p in enumerate(points) for q in points[i + 1:])
+    assert data.min_sq_distance(points) == brute
+    assert data._min_sq_sweep(data._integer_points(points)[0]) == brute * data._integer_points(points)[1] ** 2
+
+
+def test_dataset_digest_changes_with_any_label():
+    a = data.random_dataset(n=5, d=2, seed=1)
+    labels = list(a.labels)
+    labels[3] = (labels[3][0] / 2,) if labels[3][0] else (Fraction(1, 3),)
+    b = data.Dataset(a.points, tuple(labels))
+    assert a.digest() != b.digest()
+    assert json.loads(data.canonical_bytes(a.body())) == a.body()

@@ -1,0 +1,73 @@
+"""The engine agrees with an independent Fraction evaluation, including huge weights."""
+
+from fractions import Fraction
+
+from hypothesis import given, strategies as st
+
+from exactmem.engine import forward
+from exactmem.gadgets import hardtanh_to_relu
+from exactmem.network import Layer, Network
+
+from conftest import fraction_forward
+
+rat = st.one_of(st.fractions(min_value=-50, max_value=50, max_denominator=30),
+                st.builds(Fraction, st.integers(-2**200, 2**200), st.integers(1, 2**150)))
+
+
+@st.composite
+def networks(draw):
+    d = draw(st.integers(1, 4))
+    dims = [d] + draw(st.lists(st.integers(1, 5), min_size=1, max_size=4))
+    layers = []
+    for k, (a, b) in enumerate(zip(dims, dims[1:])):
+        act = "identity" if k == len(dims) - 2 else draw(st.sampled_from(["relu", "hardtanh", "identity"]))
+        W = [[draw(rat) for _ in range(a)] for _ in range(b)]
+        layers.append(Layer.from_rationals(W, [draw(rat) for _ in range(b)], act))
+    pts = draw(st.lists(st.tuples(*[rat] * d), min_size=1, max_size=8))
+    return Network(d, tuple(layers)), pts
+
+
+@given(networks())
+def test_engine_equals_fraction_reference(case):
+    net, pts = case
+    assert forward(net, pts) == [fraction_forward(net, p) for p in pts]
+
+
+def test_weights_of_100000_bits():
+    big = Fraction(3**63000 + 1, 2**100001)          # ~200,000 bits in all
+    net = Network(1, (Layer.from_rationals([[big], [-big]], [1, 0], "relu"),
+                      Layer.from_rationals([[1, 1]], [0], "identity")))
+    pts = [(Fraction(1),), (Fraction(-2, 7),), (Fraction(10**40),)]
+    assert forward(net, pts) == [fraction_forward(net, p) for p in pts]
+    assert net.bit_complexity > 100_000
+
+
+def test_row_denominators_are_canonical():
+    layer = Layer.from_rationals([[Fraction(1, 6), Fraction(1, 4)]], [Fraction(1, 3)], "relu")
+    assert layer.dens == (12,) and layer.weights == ((2, 3),) and layer.bias == (4,)
+
+
+@given(st.lists(st.tuples(st.fractions(max_denominator=20), st.fractions(max_denominator=20)), min_size=1, max_size=10),
+       st.lists(st.fractions(min_value=-3, max_value=3, max_denominator=7), min_size=9, max_size=9))
+def test_hardtanh_to_relu_gadget_is_exact(pts, w):
+    # hardtanh(a) = ReLU(a+1) - ReLU(a-1) - 1, with dead (all-zero) units dropped and padding.
+    W1 = [[w[0], w[1]], [w[2], w[3]], [Fraction(0), Fraction(0)]]
+    b1 = [w[4], w[5], Fraction(0)]
+    layers = [(W1, b1, "hardtanh"), ([[w[6], w[7], w[8]]], [Fraction(1)], "identity")]
+    ht = Network(2, tuple(Layer.from_rationals(*lay) for lay in layers))
+    relu_layers = hardtanh_to_relu(layers, relu_widths=[7])
+    relu = Network(2, tuple(Layer.from_rationals(*lay) for lay in relu_layers))
+    assert relu.hidden_widths == [7] and relu.hidden_activation() == "relu"
+    assert [fraction_forward(relu, p) for p in pts] == [fraction_forward(ht, p) for p in pts]
+
+
+def test_sizes_definitions():
+    net = Network(2, (Layer.from_rationals([[1, 0], [Fraction(-3, 4), 5]], [0, 1], "relu"),
+                      Layer.from_rationals([[Fraction(7, 2), 0]], [0], "identity")))
+    s = net.sizes()
+    assert (s["depth"], s["width"], s["hidden_neurons"]) == (2, 2, 2)
+    assert s["params_dense"] == 3 * 2 + 3 * 1
+    assert s["params_nonzero"] == 5
+    assert s["bit_complexity"] == 2 + 3            # -3/4: bitlen 3 = 2, bitlen 4 = 3
+    assert s["max_numerator_bits"] == 3            # 5 and 7
+    assert s["layer_bits"] == [5, 5]               # 7/2 costs 3 + 2
