@@ -78,8 +78,12 @@ def claim_env(ds: Dataset, network) -> dict:
     return env
 
 
-def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: dict) -> dict:
-    """Assemble the certificate object (with its hash) from a built network and its outputs."""
+def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: dict,
+                      data_file: str | None = None) -> dict:
+    """Assemble the certificate object (with its hash) from a built network and its outputs.
+
+    With ``data_file`` the dataset is not inlined: the certificate names a sibling file that
+    must hold exactly ``canonical_bytes(ds.body())`` (see :func:`dataset_file_bytes`)."""
     net = built.network
     env = claim_env(ds, net)
     claims = []
@@ -94,7 +98,8 @@ def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: d
         "generator": {"name": "exactmem", "version": __version__},
         "construction": {**construction, "params": built.params},
         "recipe": recipe,
-        "dataset": {"sha256": ds.digest(), "n": ds.n, "d": ds.d, "dy": ds.dy, "inline": ds.body()},
+        "dataset": {"sha256": ds.digest(), "n": ds.n, "d": ds.d, "dy": ds.dy,
+                    **({"file": data_file} if data_file else {"inline": ds.body()})},
         "network": network_json(net),
         "outputs": [[encode_rat(v) for v in out] for out in outputs],
         "sizes": net.sizes(),
@@ -103,6 +108,11 @@ def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: d
     }
     body["certificate_sha256"] = hashlib.sha256(canonical_bytes(body)).hexdigest()
     return body
+
+
+def dataset_file_bytes(ds: Dataset) -> bytes:
+    """Contents of a sibling dataset file: its bytes are what the certificate's sha256 covers."""
+    return canonical_bytes(ds.body())
 
 
 def certificate_bytes(cert: dict) -> bytes:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .certificate import certificate_bytes, write_atomic
+from .certificate import certificate_bytes, dataset_file_bytes, write_atomic
 from .data import DATA_HELP
 from .errors import ExactmemError, UsageError
 
@@ -68,13 +68,17 @@ def _build_options(args) -> dict:
 
 
 def cmd_build(args) -> int:
-    from .pipeline import certify
+    from .pipeline import certify_with_data
 
     if not args.data:
         raise UsageError("--data SPEC is required (see --data-help)")
-    cert = certify(args.construction, args.data, _build_options(args), args.seed, args.classes,
-                   verbose=not args.quiet)
-    write_atomic(args.output, certificate_bytes(cert))
+    out = Path(args.output)
+    data_file = out.name.removesuffix(".json") + ".data.json" if args.external_data else None
+    cert, ds = certify_with_data(args.construction, args.data, _build_options(args), args.seed, args.classes,
+                                 verbose=not args.quiet, data_file=data_file)
+    if data_file:
+        write_atomic(out.with_name(data_file), dataset_file_bytes(ds))
+    write_atomic(out, certificate_bytes(cert))
     s = cert["sizes"]
     if not args.quiet:
         print(f"wrote {args.output}: {cert['construction']['id']} N={cert['dataset']['n']} depth={s['depth']} "
@@ -181,6 +185,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--widths", help="hidden widths, e.g. 40,50")
     b.add_argument("--activation", choices=["relu", "hardtanh"])
     b.add_argument("--bias-rule", choices=["knot", "mid"], help="zhang17 only")
+    b.add_argument("--external-data", action="store_true",
+                   help="write the dataset to a sibling CERT.data.json bound by its SHA-256")
     b.add_argument("-q", "--quiet", action="store_true")
     c = sub.add_parser("check", help="verify a certificate with the independent checker")
     c.add_argument("certificate")

@@ -19,21 +19,32 @@ def _log(verbose: bool, msg: str, t0: float) -> None:
 
 
 def certify(construction_id: str, data_spec: str, options: dict | None = None,
-            seed: int | None = None, classes: int | None = None, verbose: bool = False) -> dict:
+            seed: int | None = None, classes: int | None = None, verbose: bool = False,
+            data_file: str | None = None) -> dict:
     """Build construction ``construction_id`` on the dataset ``data_spec`` and return its
     certificate (a dict).  ``options`` are the construction's keyword arguments; the recipe
-    recorded in the certificate regenerates it byte for byte."""
+    recorded in the certificate regenerates it byte for byte.  With ``data_file`` (a bare file
+    name) the dataset goes to that sibling file instead of inline; the caller writes
+    :func:`exactmem.certificate.dataset_file_bytes` there."""
+    return certify_with_data(construction_id, data_spec, options, seed, classes, verbose, data_file)[0]
+
+
+def certify_with_data(construction_id, data_spec, options=None, seed=None, classes=None, verbose=False,
+                      data_file=None):
+    """:func:`certify`, also returning the loaded :class:`~exactmem.data.Dataset`."""
     options = dict(options or {})
     spec = data_spec
     if seed is not None and spec.startswith("random") and "seed=" not in spec:
         spec = spec + ("," if ":" in spec else ":") + f"seed={seed}"
     ds = data_mod.load(spec, classes=classes)
     recipe = {"data": data_spec, "options": _json_safe(options), "seed": seed, "classes": classes}
-    return certify_dataset(construction_id, ds, options, recipe, verbose)
+    if data_file:
+        recipe["data_file"] = data_file
+    return certify_dataset(construction_id, ds, options, recipe, verbose, data_file), ds
 
 
 def certify_dataset(construction_id: str, ds, options: dict | None = None, recipe: dict | None = None,
-                    verbose: bool = False) -> dict:
+                    verbose: bool = False, data_file: str | None = None) -> dict:
     """Like :func:`certify` for a :class:`~exactmem.data.Dataset` already in memory."""
     t0 = time.perf_counter()
     entries = registry()
@@ -59,7 +70,7 @@ def certify_dataset(construction_id: str, ds, options: dict | None = None, recip
     if recipe is None:
         recipe = {"data": ds.source or "in-memory", "options": _json_safe(options), "seed": None, "classes": None}
     construction = {"id": entry.id, "paper": entry.paper, "theorem": entry.theorem}
-    cert = build_certificate(ds, construction, built, outputs, recipe)
+    cert = build_certificate(ds, construction, built, outputs, recipe, data_file)
     _log(verbose, "certificate assembled", t0)
     return cert
 
@@ -71,4 +82,5 @@ def _json_safe(options: dict) -> dict:
 def regenerate(cert: dict) -> dict:
     """Rebuild a certificate from its recorded recipe (for regression tests)."""
     r = cert["recipe"]
-    return certify(cert["construction"]["id"], r["data"], r["options"], r.get("seed"), r.get("classes"))
+    return certify(cert["construction"]["id"], r["data"], r["options"], r.get("seed"), r.get("classes"),
+                   data_file=r.get("data_file"))

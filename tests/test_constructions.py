@@ -124,3 +124,15 @@ def test_zhang17_knot_bits_do_not_grow_like_mid():
         bits[n] = {r: zhang17.theorem_1(ds, bias_rule=r).network.bit_complexity for r in ("knot", "mid")}
     assert bits[80]["mid"] > 2 * bits[10]["mid"]
     assert bits[80]["knot"] < bits[80]["mid"]
+
+
+@pytest.mark.parametrize("n,dx", [(16, 3), (36, 5), (64, 2)])
+def test_edge_count_matches_the_papers_formula(n, dx):
+    """YSJ19: 'our construction for ReLU requires 4N + (2dx + 6)sqrt(N) + 1 edges' at d1 = d2 = 2 sqrt(N)."""
+    from exactmem.data import random_dataset
+    from math import isqrt
+    ds = random_dataset(n=n, d=dx, seed=n)
+    s = isqrt(n)
+    net = ysj19.theorem_3_1(ds, widths=[2 * s, 2 * s]).network
+    assert net.params_dense == 4 * n + (2 * dx + 6) * s + 1
+    assert forward(net, ds.points) == ds.targets()
