@@ -455,6 +455,8 @@ def check(path, quiet=False):
     env = {k: v for k, v in sizes.items() if k not in ("widths", "layer_bits")}
     env.update({f"d{k}": w for k, w in enumerate(sizes["widths"], 1)})
     env.update({"N": n, "d": d, "dy": dy, "hidden": sizes["hidden_neurons"], "classes": ds["classes"],
+                "log2_classes_floor": max(ds["classes"].bit_length() - 1, 0),
+                "bits_after_first": max(sizes["layer_bits"][1:], default=0),
                 "relu_hidden": int(acts == {"relu"}), "hardtanh_hidden": int(acts == {"hardtanh"}),
                 "distinct_points": int(len({tuple(x) for x in ds["x"]}) == n),
                 "labels_in_unit_box": int(ds["task"] == "regression" and

@@ -23,11 +23,11 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _widths(text: str) -> list:
+def _widths(text: str, flag: str = "--widths") -> list:
     try:
         w = [int(v) for v in text.split(",")]
     except ValueError:
-        raise UsageError(f"--widths expects comma-separated integers, got {text!r}") from None
+        raise UsageError(f"{flag} expects comma-separated integers, got {text!r}") from None
     return w
 
 
@@ -64,6 +64,12 @@ def _build_options(args) -> dict:
         opts["activation"] = args.activation
     if args.bias_rule is not None:
         opts["bias_rule"] = args.bias_rule
+    if args.block_size is not None:
+        opts["block_size"] = args.block_size
+    if args.depth is not None:
+        opts["depth"] = args.depth
+    if args.direction is not None:
+        opts["direction"] = _widths(args.direction, "--direction")
     return opts
 
 
@@ -180,11 +186,15 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("construction")
     b.add_argument("--data", help="data SPEC: a file or random:n=...,d=... (see --data-help)")
     b.add_argument("-o", "--output", required=True, help="certificate file to write")
-    b.add_argument("--seed", type=int, help="seed for random data without seed= (recorded)")
+    b.add_argument("--seed", type=int,
+                   help="seed for random data without seed=, and for a randomized construction (recorded)")
     b.add_argument("--classes", type=int, help="read file labels as classes 1..C")
     b.add_argument("--widths", help="hidden widths, e.g. 40,50")
     b.add_argument("--activation", choices=["relu", "hardtanh"])
     b.add_argument("--bias-rule", choices=["knot", "mid"], help="zhang17 only")
+    b.add_argument("--block-size", type=int, help="vys21: points per block s")
+    b.add_argument("--depth", type=int, help="vys21-depth: depth budget L")
+    b.add_argument("--direction", help="vys21: Stage I direction v as integers, tried first")
     b.add_argument("--external-data", action="store_true",
                    help="write the dataset to a sibling CERT.data.json bound by its SHA-256")
     b.add_argument("-q", "--quiet", action="store_true")

@@ -59,3 +59,144 @@ def hardtanh_to_relu(layers, relu_widths=None):
             prev_pad = pad
         out.append((rw, rb, "relu"))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Register layers: networks written as named ReLU neurons over the previous layer's names.
+
+class Expr(dict):
+    """An affine expression: {register name: coefficient}, constant under the key ``1``."""
+
+    @staticmethod
+    def of(name, coeff=1):
+        return Expr({name: Fraction(coeff)})
+
+    @staticmethod
+    def const(c):
+        return Expr({1: Fraction(c)})
+
+    def __add__(self, other):
+        other = other if isinstance(other, Expr) else Expr.const(other)
+        out = Expr(self)
+        for k, v in other.items():
+            out[k] = out.get(k, 0) + v
+        return out
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Expr({k: -v for k, v in self.items()})
+
+    def __sub__(self, other):
+        return self + (-(other if isinstance(other, Expr) else Expr.const(other)))
+
+    def __rsub__(self, other):
+        return (-self) + other
+
+    def __mul__(self, c):
+        return Expr({k: v * c for k, v in self.items()})
+
+    __rmul__ = __mul__
+
+    def value_names(self):
+        return [k for k in self if k != 1]
+
+
+class RegisterNet:
+    """Builds a ReLU network layer by layer from named neurons.
+
+    ``add_layer({name: Expr})`` appends a hidden ReLU layer whose neurons read the previous
+    layer's registers by name; ``output(exprs)`` appends the final identity layer.  The layers
+    come out in the rational form ``(W, b, activation)`` the constructions hand to the IR.
+    """
+
+    def __init__(self, input_names):
+        self.names = list(input_names)
+        self.layers = []
+
+    def value(self, name) -> Expr:
+        if name not in self.names:
+            raise KeyError(f"register {name!r} is not in the previous layer {self.names}")
+        return Expr.of(name)
+
+    def has(self, name) -> bool:
+        return name in self.names
+
+    def _affine(self, neurons: dict):
+        W, b = [], []
+        for name, e in neurons.items():
+            unknown = [k for k in e.value_names() if k not in self.names]
+            if unknown:
+                raise KeyError(f"neuron {name!r} reads {unknown}, not in the previous layer")
+            W.append([e.get(n, Fraction(0)) for n in self.names])
+            b.append(e.get(1, Fraction(0)))
+        return W, b
+
+    def add_layer(self, neurons: dict) -> None:
+        W, b = self._affine(neurons)
+        self.layers.append((W, b, "relu"))
+        self.names = list(neurons)
+
+    def output(self, exprs: list) -> list:
+        W, b = self._affine({f"out{i}": e for i, e in enumerate(exprs)})
+        self.layers.append((W, b, "identity"))
+        return self.layers
+
+
+# ---------------------------------------------------------------------------------------------
+# The gadgets (VYS21 spec section 3).  Each is exact on the values that occur at the data.
+
+def carry(net: RegisterNet, name: str) -> dict:
+    """Identity carry: sigma(c) = c for a register known to be >= 0 at the data."""
+    return {name: net.value(name)}
+
+
+def step_pair(expr: Expr, t, prefix: str) -> dict:
+    """Threshold step H_t(z) = sigma(z - t + 1) - sigma(z - t): 0 for z <= t - 1, 1 for z >= t.
+
+    Two neurons; the next layer reads their difference (see :func:`step_value`)."""
+    return {prefix + "1": expr - t + 1, prefix + "2": expr - t}
+
+
+def step_value(net: RegisterNet, prefix: str) -> Expr:
+    """The 0/1 value of a step pair in the previous layer, as an affine expression."""
+    return net.value(prefix + "1") - net.value(prefix + "2")
+
+
+def bit_test(expr: Expr, p: int, prefix: str) -> dict:
+    """Bit p of an integer 0 <= u < 2^(p+1): the step pair at 2^p (u - 2^p*bit strips it)."""
+    return step_pair(expr, 2 ** p, prefix)
+
+
+def window(expr: Expr, a, prefix: str) -> dict:
+    """Four neurons whose combination g(z - a) (see :func:`window_value`) is 1 for z - a in
+    [0, 1] and 0 for z - a <= -1 or >= 2: an equality test for keys 2 apart."""
+    t = expr - a
+    return {prefix + "1": t + 1, prefix + "2": t, prefix + "3": t - 1, prefix + "4": t - 2}
+
+
+def window_value(net: RegisterNet, prefix: str) -> Expr:
+    v = net.value
+    return v(prefix + "1") - v(prefix + "2") - v(prefix + "3") + v(prefix + "4")
+
+
+def gate(value: Expr, indicator: Expr, bound: int) -> Expr:
+    """Pre-activation of M * l = sigma(l + C*M - C) for M in {0, 1} and 0 <= l <= C."""
+    return value + bound * indicator - bound
+
+
+def lookup_parallel(z: Expr, thresholds, values, prefix: str):
+    """Piecewise-constant lookup U(z) = u_1 + sum_j (u_j - u_{j-1}) H_{t_j}(z) in two layers.
+
+    Returns (first layer neurons, function(net) -> pre-activation of U in the second layer)."""
+    first = {}
+    for j, t in enumerate(thresholds, 2):
+        first.update(step_pair(z, t, f"{prefix}{j}_"))
+
+    def second(net: RegisterNet) -> Expr:
+        e = Expr.const(values[0])
+        for j in range(2, len(values) + 1):
+            e = e + (values[j - 1] - values[j - 2]) * step_value(net, f"{prefix}{j}_")
+        return e
+
+    return first, second

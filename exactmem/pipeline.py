@@ -37,6 +37,9 @@ def certify_with_data(construction_id, data_spec, options=None, seed=None, class
     if seed is not None and spec.startswith("random") and "seed=" not in spec:
         spec = spec + ("," if ":" in spec else ":") + f"seed={seed}"
     ds = data_mod.load(spec, classes=classes)
+    entry = registry().get(construction_id)
+    if seed is not None and entry and "seed" in inspect.signature(entry.build).parameters:
+        options.setdefault("seed", seed)
     recipe = {"data": data_spec, "options": _json_safe(options), "seed": seed, "classes": classes}
     if data_file:
         recipe["data_file"] = data_file
@@ -60,7 +63,7 @@ def certify_dataset(construction_id: str, ds, options: dict | None = None, recip
         raise UsageError(f"{construction_id} does not take option(s) {', '.join(unknown)} "
                          f"(it takes: {', '.join(accepted) or 'none'})")
     built = entry.build(ds, **options)
-    _log(verbose, f"built {construction_id}: depth {built.network.depth}, widths {built.network.hidden_widths}", t0)
+    _log(verbose, f"built {construction_id}: depth {built.network.depth}, width {built.network.width}", t0)
     outputs = forward(built.network, ds.points)
     _log(verbose, "exact forward pass done", t0)
     targets = ds.targets()

@@ -48,7 +48,7 @@ class Entry:
 
 
 def registry() -> dict:
-    from . import ysj19, zhang17
+    from . import vys21, ysj19, zhang17
 
     entries = [
         Entry("zhang17", "Zhang, Bengio, Hardt, Recht, Vinyals, ICLR 2017",
@@ -59,5 +59,12 @@ def registry() -> dict:
               "--activation relu|hardtanh (default relu); --widths d1,d2 with "
               "4*floor(d1/4)*floor(d2/(4dy)) >= N (ReLU) or 4*floor(d1/2)*floor(d2/(2dy)) >= N "
               "(hard-tanh); labels in [-1,1]^dy"),
+        Entry("vys21", "Vardi, Yehudai, Shamir, ICLR 2022 (arXiv 2110.03187)",
+              "Theorem 3.1 (width 12, O~(sqrt N) parameters)", vys21.theorem_3_1,
+              "--block-size s (default ceil(sqrt(N/log2 N))); --seed S (Stage I direction); "
+              "--direction v1,...,vd; class labels 1..C"),
+        Entry("vys21-depth", "Vardi, Yehudai, Shamir, ICLR 2022 (arXiv 2110.03187)",
+              "bounded depth L, O~(N/L) parameters", vys21.theorem_depth,
+              "--depth L (>= 2); --seed S; --direction v1,...,vd; class labels 1..C"),
     ]
     return {e.id: e for e in entries}

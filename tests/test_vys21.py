@@ -1,0 +1,120 @@
+"""VYS21: Constructions A and B memorize random class datasets, meet their layout formulas and
+bounds, and the independent checker verifies the certificates."""
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, strategies as st
+
+from exactmem.certificate import certificate_bytes
+from exactmem.constructions import vys21
+from exactmem.data import Dataset, random_dataset
+from exactmem.engine import forward
+from exactmem.errors import ConstructionError, DataError
+from exactmem.pipeline import certify_dataset
+
+from conftest import run_checker_inprocess
+
+big_coordinate = st.one_of(
+    st.fractions(min_value=-100, max_value=100, max_denominator=10**6),
+    st.builds(lambda a, b: Fraction(a, b), st.integers(-2**40, 2**40), st.integers(1, 2**30)),
+)
+
+
+@st.composite
+def class_data(draw, max_n=60):
+    n = draw(st.integers(1, max_n))
+    d = draw(st.integers(1, 6))
+    c = draw(st.integers(1, 20))
+    pts = draw(st.lists(st.tuples(*[big_coordinate] * d), min_size=n, max_size=n, unique=True))
+    labels = draw(st.lists(st.integers(1, c), min_size=n, max_size=n))
+    return Dataset(tuple(pts), tuple(labels), "classification", c).validate()
+
+
+def verify(checker, folder, cert):
+    path = folder / "c.json"
+    path.write_bytes(certificate_bytes(cert))
+    code, out = run_checker_inprocess(checker, path)
+    assert code == 0, out
+
+
+@given(ds=class_data(), block=st.one_of(st.none(), st.integers(1, 8)), seed=st.integers(0, 3))
+def test_construction_A(checker, tmp_path_factory, ds, block, seed):
+    built = vys21.theorem_3_1(ds, block_size=block, seed=seed)
+    net, info = built.network, built.info
+    assert forward(net, ds.points) == ds.targets()
+    assert net.width <= 12
+    s, m, T, rho, lam = info["s"], info["m"], info["T"], info["rho"], info["lambda"]
+    assert net.depth == m + s * (T + 2) + 2
+    assert max(net.sizes()["layer_bits"][1:]) == max(s * rho, s * lam, 2) + 1
+    verify(checker, tmp_path_factory.mktemp("a"), certify_dataset("vys21", ds, {"block_size": block, "seed": seed}))
+
+
+@given(ds=class_data(), L=st.integers(2, 120))
+def test_construction_B_respects_the_depth_budget(checker, tmp_path_factory, ds, L):
+    built = vys21.theorem_depth(ds, depth=L)
+    net = built.network
+    assert forward(net, ds.points) == ds.targets()
+    assert net.depth <= L
+    if built.params["layout"] == "blocks":
+        assert net.depth == built.info["s"] * (built.info["T"] + 2) + 4
+        # Stage II-III bit length max(s rho, s lambda) < L (our convention adds 1 for the denominator).
+        assert max(net.sizes()["layer_bits"][1:]) - 1 < L
+    verify(checker, tmp_path_factory.mktemp("b"), certify_dataset("vys21-depth", ds, {"depth": L}))
+
+
+def test_default_block_size_is_exact_at_boundaries():
+    # ceil(sqrt(N / log2 N)), computed with integers: N = 16 gives exactly 2, N = 2 and 8 give 2.
+    assert [vys21.default_block_size(n) for n in (1, 2, 8, 16, 17, 100, 2**16)] == [1, 2, 2, 2, 3, 4, 64]
+
+
+def worked_example():
+    F = Fraction
+    pts = [(0, 0), (1, 0), (0, 1), (1, 1), (-1, F(1, 3)), (F(1, 2), -1), (-1, -1), (F(-1, 3), F(-1, 2))]
+    return Dataset(tuple(tuple(F(v) for v in p) for p in pts), (1, 2, 3, 1, 2, 3, 1, 2), "classification", 3).validate()
+
+
+def test_worked_example_of_the_spec():
+    """vys2021.md section 8 with its fixed direction v = (2, 3): depth 26, width 10, 1309 / 400."""
+    built = vys21.theorem_3_1(worked_example(), direction=[2, 3])
+    net = built.network
+    assert built.info["stage1"]["z_max"] == "160" and built.info["rho"] == 8 and built.info["T"] == 8
+    assert (net.depth, net.width, net.params_dense, net.params_nonzero) == (26, 10, 1309, 400)
+    assert max(abs(v) for layer in net.layers[1:] for v, _ in layer.parameters()).bit_length() == 16
+    assert forward(net, worked_example().points) == worked_example().targets()
+
+
+def test_bits_grow_like_sqrt_n_over_log_n_times_T():
+    rows = []
+    for n in (100, 400, 1600):
+        b = vys21.theorem_3_1(random_dataset(n=n, d=3, classes=4, seed=1))
+        rows.append((b.info["s"] * b.info["T"], b.network.bit_complexity))
+    for sT, bits in rows:
+        assert sT <= bits <= sT + 1 + 2 * sT // 10 + 2     # = s*max(rho, lambda) + 1 here
+    assert rows[0][1] < rows[1][1] < rows[2][1]
+
+
+def test_refuses_regression_labels():
+    reg = Dataset(((Fraction(0),), (Fraction(1),)), ((Fraction(1),), (Fraction(0),))).validate()
+    with pytest.raises(DataError, match="class labels"):
+        vys21.theorem_3_1(reg)
+
+
+def test_bad_inputs_give_clear_errors():
+    ds = random_dataset(n=10, d=2, classes=3, seed=0)
+    with pytest.raises(ConstructionError, match="depth budget L = 1"):
+        vys21.theorem_depth(ds, depth=1)
+    with pytest.raises(ConstructionError, match="block size"):
+        vys21.theorem_3_1(ds, block_size=0)
+    with pytest.raises(ConstructionError, match="--direction needs 2 integers"):
+        vys21.theorem_3_1(ds, direction=[1])
+    with pytest.raises(DataError, match="outside 1..3"):
+        Dataset(ds.points, (4,) + ds.labels[1:], "classification", 3).validate()
+    with pytest.raises(DataError, match="classes must be >= 1"):
+        Dataset(ds.points, ds.labels, "classification", 0).validate()
+
+
+def test_smallest_cases():
+    one = Dataset(((Fraction(0),),), (1,), "classification", 1).validate()
+    for built in (vys21.theorem_3_1(one), vys21.theorem_depth(one, depth=2), vys21.theorem_depth(one, depth=3)):
+        assert forward(built.network, one.points) == [(Fraction(1),)]
