@@ -18,7 +18,6 @@ Exit codes; the last stdout line is always ``s <VERDICT> ...``:
 """
 
 import argparse
-import ast
 import hashlib
 import json
 import math
@@ -51,7 +50,7 @@ def rejected(msg):
 # ---------------------------------------------------------------------------------------------
 # Strict JSON and number grammar
 
-INT_RE = re.compile(r"^-?(0|[1-9][0-9]*|0x[1-9a-f][0-9a-f]*)$")
+INT_RE = re.compile(r"-?(0|[1-9][0-9]*|0x[1-9a-f][0-9a-f]*)")
 LIMITS = {"int_bits": 1 << 22, "bytes": 1 << 31}
 
 
@@ -89,7 +88,14 @@ def parse_json(data):
 
 
 def canonical(obj):
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    try:
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise malformed("a string contains an unpaired surrogate (not valid Unicode)")
+
+
+def is_sha256(v):
+    return isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) is not None
 
 
 def to_int(s, where):
@@ -98,7 +104,7 @@ def to_int(s, where):
         raise malformed(f"{where}: expected an INT string, got {type(s).__name__}")
     if len(s) > LIMITS["int_bits"] // 4 + 4:            # checked before any conversion
         raise Verdict(4, f"{where}: integer longer than --max-int-bits={LIMITS['int_bits']}")
-    if not INT_RE.match(s):
+    if not INT_RE.fullmatch(s):
         raise malformed(f"{where}: {s[:40]!r} is not an INT token")
     neg = s.startswith("-")
     body = s[1:] if neg else s
@@ -114,6 +120,8 @@ def to_int(s, where):
             raise malformed(f"{where}: {s[:40]!r} must be written in hex (2**53 or more)")
     if neg and v == 0:
         raise malformed(f"{where}: -0 is not canonical")
+    if v.bit_length() > LIMITS["int_bits"]:
+        raise Verdict(4, f"{where}: integer of {v.bit_length()} bits exceeds --max-int-bits={LIMITS['int_bits']}")
     return -v if neg else v
 
 
@@ -179,7 +187,7 @@ def check_header(cert):
     if cert.get("format") != "exactmem-certificate":
         raise malformed(f"format: expected 'exactmem-certificate', got {str(cert.get('format'))[:40]!r}")
     version = cert.get("version")
-    m = re.match(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$", version) if isinstance(version, str) else None
+    m = re.fullmatch(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)", version) if isinstance(version, str) else None
     if not m:
         raise malformed(f"version: expected 'MAJOR.MINOR', got {str(version)[:20]!r}")
     major, minor = int(m.group(1)), int(m.group(2))
@@ -190,12 +198,16 @@ def check_header(cert):
     if cert["$schema"] != f"https://exactmem.invalid/schema/certificate-{major}.json":
         raise malformed(f"$schema: unexpected id {str(cert['$schema'])[:60]!r}")
     need(cert["generator"], ("name", "version"), "generator")
+    for k in ("name", "version"):
+        str_field(cert["generator"][k], f"generator.{k}")
     need(cert["construction"], ("id", "paper", "theorem", "params"), "construction")
     for k in ("id", "paper", "theorem"):
         str_field(cert["construction"][k], f"construction.{k}")
+    if not isinstance(cert["construction"]["params"], dict):
+        raise malformed("construction.params must be an object")
     if not isinstance(cert["recipe"], dict) or not isinstance(cert["info"], dict):
         raise malformed("recipe and info must be objects")
-    if not isinstance(cert["certificate_sha256"], str) or not re.match(r"^[0-9a-f]{64}$", cert["certificate_sha256"]):
+    if not is_sha256(cert["certificate_sha256"]):
         raise malformed("certificate_sha256: expected 64 lowercase hex digits")
 
 
@@ -203,17 +215,21 @@ def load_dataset(cert, cert_dir):
     ds = cert["dataset"]
     where = "file" if isinstance(ds, dict) and "file" in ds else "inline"
     need(ds, ("sha256", "n", "d", "dy", where), "dataset")
+    if not is_sha256(ds["sha256"]):
+        raise malformed("dataset.sha256: expected 64 lowercase hex digits")
     n, d, dy = count(ds["n"], "dataset.n", 1), count(ds["d"], "dataset.d", 1), count(ds["dy"], "dataset.dy", 1)
     if "file" in ds:
         name = str_field(ds["file"], "dataset.file")
-        if os.path.basename(name) != name or name in ("", ".", ".."):
-            raise malformed("dataset.file: must be a file name beside the certificate")
+        if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}", name):
+            raise malformed("dataset.file: must be a plain file name beside the certificate ([A-Za-z0-9._-])")
         try:
             raw = read_bytes(os.path.join(cert_dir, name))
         except OSError as e:
             raise Verdict(5, f"cannot read dataset file {name}: {e.strerror}")
         digest = hashlib.sha256(raw).hexdigest()
         body = parse_json(raw)
+        if raw != canonical(body):
+            raise malformed(f"dataset file {name}: not in canonical form (sorted keys, no whitespace, no newline)")
     else:
         body = ds["inline"]
         digest = hashlib.sha256(canonical(body)).hexdigest()
@@ -233,7 +249,9 @@ def load_dataset(cert, cert_dir):
         if dy != 1:
             raise malformed("dataset.dy: classification data has dy = 1")
         for i, c in enumerate(labels):
-            if type(c) is not int or not 1 <= c <= classes:
+            if type(c) is not int:
+                raise malformed(f"dataset point {i}: class label must be a JSON integer")
+            if not 1 <= c <= classes:
                 raise rejected(f"dataset point {i}: class label {c!r} outside 1..{classes}")
             ys.append([(c, 1)])
     elif task == "regression":
@@ -281,6 +299,15 @@ def load_network(cert, d, dy):
     if n_in != dy:
         raise rejected(f"network has {n_in} outputs, the labels have dy = {dy}")
     return layers
+
+
+def same_json(a, b):
+    """Equal *and* of the same JSON types (so true is not 1 and "2" is not 2)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
+    return a == b
 
 
 def bitlen_rat(num, den):
@@ -346,60 +373,123 @@ def forward(layers, x):
 # ---------------------------------------------------------------------------------------------
 # Claims: "LHS op RHS" over integer variables the checker computed itself
 
-CMP = {ast.Eq: ("==", lambda a, b: a == b), ast.LtE: ("<=", lambda a, b: a <= b),
-       ast.GtE: (">=", lambda a, b: a >= b), ast.Lt: ("<", lambda a, b: a < b),
-       ast.Gt: (">", lambda a, b: a > b)}
+# Grammar (docs/certificate-format.md):
+#   claim := expr CMP expr        CMP in == <= >= < >
+#   expr  := term (("+" | "-") term)*
+#   term  := unary (("*" | "//") unary)*
+#   unary := "-" unary | INT | NAME | "(" expr ")"
+# INT is decimal without leading zeros, NAME a variable the checker computed.  Nothing else.
+TOKEN = re.compile(r"\s*(?:(0|[1-9][0-9]*)|([A-Za-z_][A-Za-z0-9_]*)|(//|==|<=|>=|[-+*()<>]))")
+CMP = {"==": lambda a, b: a == b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
+       "<": lambda a, b: a < b, ">": lambda a, b: a > b}
 
 
-def evaluate(node, env, statement):
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, ast.Name):
-        if node.id not in env:
-            raise malformed(f"claim {statement!r}: unknown variable {node.id!r}")
-        return env[node.id]
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -evaluate(node.operand, env, statement)
-    if isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv):
-        a, b = evaluate(node.left, env, statement), evaluate(node.right, env, statement)
-        if isinstance(node.op, ast.Add):
-            return a + b
-        if isinstance(node.op, ast.Sub):
-            return a - b
-        if isinstance(node.op, ast.Mult):
-            return a * b
-        if b == 0:
-            raise malformed(f"claim {statement!r}: division by zero")
-        return a // b
-    raise malformed(f"claim {statement!r}: only integers, variables, + - * // and one comparison are allowed")
+def tokenize(statement):
+    tokens, pos = [], 0
+    while pos < len(statement):
+        if statement[pos:].strip() == "":
+            break
+        m = TOKEN.match(statement, pos)
+        if not m:
+            raise malformed(f"claim {statement!r}: unexpected character at position {pos}")
+        num, name, op = m.groups()
+        tokens.append(("int", int(num)) if num else ("name", name) if name else ("op", op))
+        pos = m.end()
+    return tokens
+
+
+class ClaimParser:
+    def __init__(self, statement, env):
+        self.statement, self.env, self.tokens, self.i = statement, env, tokenize(statement), 0
+
+    def peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
+
+    def take(self, *ops):
+        kind, val = self.peek()
+        if kind == "op" and val in ops:
+            self.i += 1
+            return val
+        return None
+
+    def fail(self, what):
+        raise malformed(f"claim {self.statement!r}: {what}")
+
+    def claim(self):
+        lhs = self.expr()
+        op = self.take(*CMP)
+        if op is None:
+            self.fail("expected a comparison (== <= >= < >)")
+        rhs = self.expr()
+        if self.i != len(self.tokens):
+            self.fail("unexpected text after the comparison")
+        return lhs, op, rhs
+
+    def expr(self):
+        v = self.term()
+        while True:
+            op = self.take("+", "-")
+            if op is None:
+                return v
+            w = self.term()
+            v = v + w if op == "+" else v - w
+
+    def term(self):
+        v = self.unary()
+        while True:
+            op = self.take("*", "//")
+            if op is None:
+                return v
+            w = self.unary()
+            if op == "*":
+                v = v * w
+            elif w == 0:
+                self.fail("division by zero")
+            else:
+                v = v // w
+
+    def unary(self):
+        if self.take("-"):
+            return -self.unary()
+        if self.take("("):
+            v = self.expr()
+            if not self.take(")"):
+                self.fail("missing ')'")
+            return v
+        kind, val = self.peek()
+        self.i += 1
+        if kind == "int":
+            return val
+        if kind == "name":
+            if val not in self.env:
+                self.fail(f"unknown variable {val!r}")
+            return self.env[val]
+        self.fail("expected a number, a variable or '('")
 
 
 def check_claims(cert, env):
-    lines = []
+    lines, seen = [], set()
     for i, claim in enumerate(lst(cert["claims"], "claims")):
         need(claim, ("id", "statement", "source", "lhs", "rhs"), f"claim {i}")
-        statement = str_field(claim["statement"], f"claim {i}.statement")
-        str_field(claim["id"], f"claim {i}.id")
-        str_field(claim["source"], f"claim {i}.source")
+        cid = str_field(claim["id"], f"claim {i}.id")
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", cid):
+            raise malformed(f"claim {i}: id must match [A-Za-z0-9_.:-]{{1,64}}")
+        if cid in seen:
+            raise malformed(f"claim {cid}: duplicate claim id")
+        seen.add(cid)
+        statement = str_field(claim["statement"], f"claim {cid}.statement")
+        str_field(claim["source"], f"claim {cid}.source")
         if len(statement) > 500:
-            raise malformed(f"claim {i}: statement too long")
-        try:
-            tree = ast.parse(statement, mode="eval").body
-        except SyntaxError:
-            raise malformed(f"claim {claim['id']}: cannot parse {statement!r}")
-        if not isinstance(tree, ast.Compare) or len(tree.ops) != 1 or type(tree.ops[0]) not in CMP:
-            raise malformed(f"claim {claim['id']}: must be a single comparison")
-        lhs = evaluate(tree.left, env, statement)
-        rhs = evaluate(tree.comparators[0], env, statement)
-        sym, holds = CMP[type(tree.ops[0])]
-        claimed = (to_int(claim["lhs"], f"claim {claim['id']}.lhs"), to_int(claim["rhs"], f"claim {claim['id']}.rhs"))
+            raise malformed(f"claim {cid}: statement too long")
+        lhs, sym, rhs = ClaimParser(statement, env).claim()
+        claimed = (to_int(claim["lhs"], f"claim {cid}.lhs"), to_int(claim["rhs"], f"claim {cid}.rhs"))
         if claimed != (lhs, rhs):
-            raise rejected(f"claim {claim['id']} ({statement}): certificate says {claimed[0]} {sym} {claimed[1]}, "
+            raise rejected(f"claim {cid} ({statement}): certificate says {claimed[0]} {sym} {claimed[1]}, "
                            f"recomputed {lhs} {sym} {rhs}")
-        if not holds(lhs, rhs):
-            raise rejected(f"claim {claim['id']} ({statement}) is false: {lhs} {sym} {rhs} does not hold "
+        if not CMP[sym](lhs, rhs):
+            raise rejected(f"claim {cid} ({statement}) is false: {lhs} {sym} {rhs} does not hold "
                            f"[{claim['source']}]")
-        lines.append(f"c claim {claim['id']}: {statement}  ({lhs} {sym} {rhs})  [{claim['source']}]")
+        lines.append(f"c claim {cid}: {statement}  ({lhs} {sym} {rhs})  [{claim['source']}]")
     return lines
 
 
@@ -425,6 +515,8 @@ def check(path, quiet=False):
         raise Verdict(5, f"cannot read {path}: {e.strerror}")
     cert = parse_json(data)
     check_header(cert)
+    if data != canonical(cert) + b"\n":
+        raise malformed("file is not in canonical form (sorted keys, no whitespace, one final newline)")
     out = []
     ds = load_dataset(cert, os.path.dirname(os.path.abspath(path)) if path != "-" else ".")
     n, d, dy = ds["n"], ds["d"], ds["dy"]
@@ -434,7 +526,11 @@ def check(path, quiet=False):
     sizes = recompute_sizes(layers, d)
     claimed_sizes = need(cert["sizes"], SIZES, "sizes")
     for key in SIZES:
-        if claimed_sizes[key] != sizes[key]:
+        v = claimed_sizes[key]
+        if not (type(v) is int or (isinstance(v, list) and all(type(x) is int for x in v))):
+            raise malformed(f"sizes.{key}: expected a JSON integer (or a list of them)")
+    for key in SIZES:
+        if not same_json(claimed_sizes[key], sizes[key]):
             raise rejected(f"sizes.{key}: certificate says {str(claimed_sizes[key])[:80]}, recomputed {sizes[key]}")
     out.append("c network: depth={depth} width={width} widths={widths} hidden={hidden_neurons} "
                "params_dense={params_dense} params_nonzero={params_nonzero} bit_complexity={bit_complexity}"
@@ -473,6 +569,12 @@ def check(path, quiet=False):
     return out, f"{digest} {ds['sha256']}"
 
 
+def printable(text):
+    """Escape every non-printable character (newlines, U+2028, ...): text taken from a
+    certificate can never start a line of its own, let alone a forged verdict line."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message):
         raise Verdict(5, f"usage: {message}")
@@ -505,8 +607,8 @@ def main(argv=None):
     except Exception as e:           # a checker bug must never look like a verdict on the data
         code, tail = 2, f"internal checker error ({type(e).__name__}: {str(e)[:200]}); not verified"
     for line in lines:
-        print(line)
-    print(f"s {VERDICTS[code]} {tail}".rstrip())
+        print(printable(line))
+    print(f"s {VERDICTS[code]} {printable(tail)}".rstrip())
     sys.stdout.flush()
     return code
 
