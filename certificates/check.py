@@ -51,7 +51,8 @@ def rejected(msg):
 # Strict JSON and number grammar
 
 INT_RE = re.compile(r"-?(0|[1-9][0-9]*|0x[1-9a-f][0-9a-f]*)")
-LIMITS = {"int_bits": 1 << 22, "bytes": 1 << 31}
+DEFAULT_LIMITS = {"int_bits": 1 << 22, "bytes": 1 << 31}
+LIMITS = dict(DEFAULT_LIMITS)      # set from the command line by main() on every call
 
 
 def parse_json(data):
@@ -139,8 +140,16 @@ def to_rat(s, where):
     return p, q
 
 
+def short(v):
+    """An integer for a message: in full up to 1,000 bits, else its size and leading hex digits
+    (str() of a huge int would also hit CPython's 4,300-digit limit)."""
+    if abs(v).bit_length() <= 1000:
+        return str(v)
+    return f"<{abs(v).bit_length()}-bit integer {'-' if v < 0 else ''}{hex(abs(v))[:18]}...>"
+
+
 def fmt(num, den):
-    return str(num) if den == 1 else f"{num}/{den}"
+    return short(num) if den == 1 else f"{short(num)}/{short(den)}"
 
 
 def need(obj, keys, where):
@@ -484,12 +493,12 @@ def check_claims(cert, env):
         lhs, sym, rhs = ClaimParser(statement, env).claim()
         claimed = (to_int(claim["lhs"], f"claim {cid}.lhs"), to_int(claim["rhs"], f"claim {cid}.rhs"))
         if claimed != (lhs, rhs):
-            raise rejected(f"claim {cid} ({statement}): certificate says {claimed[0]} {sym} {claimed[1]}, "
-                           f"recomputed {lhs} {sym} {rhs}")
+            raise rejected(f"claim {cid} ({statement}): certificate says {short(claimed[0])} {sym} "
+                           f"{short(claimed[1])}, recomputed {short(lhs)} {sym} {short(rhs)}")
         if not CMP[sym](lhs, rhs):
-            raise rejected(f"claim {cid} ({statement}) is false: {lhs} {sym} {rhs} does not hold "
+            raise rejected(f"claim {cid} ({statement}) is false: {short(lhs)} {sym} {short(rhs)} does not hold "
                            f"[{claim['source']}]")
-        lines.append(f"c claim {cid}: {statement}  ({lhs} {sym} {rhs})  [{claim['source']}]")
+        lines.append(f"c claim {cid}: {statement}  ({short(lhs)} {sym} {short(rhs)})  [{claim['source']}]")
     return lines
 
 
@@ -583,9 +592,9 @@ class Parser(argparse.ArgumentParser):
 def main(argv=None):
     parser = Parser(description="Independent checker for exactmem certificates (format 1.x).")
     parser.add_argument("certificate", help="certificate file, or - for stdin")
-    parser.add_argument("--max-int-bits", type=int, default=LIMITS["int_bits"],
+    parser.add_argument("--max-int-bits", type=int, default=DEFAULT_LIMITS["int_bits"],
                         help="refuse integers longer than this many bits (default %(default)s)")
-    parser.add_argument("--max-bytes", type=int, default=LIMITS["bytes"],
+    parser.add_argument("--max-bytes", type=int, default=DEFAULT_LIMITS["bytes"],
                         help="refuse inputs larger than this (default %(default)s)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
     code, lines, tail = 5, [], ""

@@ -1,4 +1,5 @@
 import importlib.util
+import os
 import io
 import contextlib
 from fractions import Fraction
@@ -10,8 +11,10 @@ from hypothesis import settings
 ROOT = Path(__file__).resolve().parent.parent
 CHECKER = ROOT / "certificates" / "check.py"
 
-settings.register_profile("default", deadline=None, max_examples=40)
-settings.load_profile("default")
+# CI runs the "ci" profile; `EXACTMEM_HYPOTHESIS=long pytest` is the longer run.
+settings.register_profile("ci", deadline=None, max_examples=40)
+settings.register_profile("long", deadline=None, max_examples=400)
+settings.load_profile(os.environ.get("EXACTMEM_HYPOTHESIS", "ci"))
 
 
 def load_checker():

@@ -114,7 +114,9 @@ def test_bad_inputs_give_clear_errors():
         Dataset(ds.points, ds.labels, "classification", 0).validate()
 
 
-def test_smallest_cases():
-    one = Dataset(((Fraction(0),),), (1,), "classification", 1).validate()
+@pytest.mark.parametrize("x,label,C", [(Fraction(0), 1, 1), (Fraction(1, 4679), 3, 5)])
+def test_smallest_cases(x, label, C):
+    # One point: z must be exactly 0 (R can be tiny when |x| is), whatever the coordinate.
+    one = Dataset(((x,),), (label,), "classification", C).validate()
     for built in (vys21.theorem_3_1(one), vys21.theorem_depth(one, depth=2), vys21.theorem_depth(one, depth=3)):
-        assert forward(built.network, one.points) == [(Fraction(1),)]
+        assert forward(built.network, one.points) == [(Fraction(label),)]

@@ -78,7 +78,9 @@ def stage1_projection(ds: Dataset, seed: int = 0, direction=None):
                 e += 1
         alpha = Fraction(2) ** e
         w = [alpha * c for c in v]
-        b = math.ceil(-alpha * ps[0])
+        # Integer b = ceil(-min) keeps z >= 0; with one point use b = -p exactly, so z = 0 <= R
+        # even when r (hence R) is tiny (spec 3.1, N = 1).
+        b = math.ceil(-alpha * ps[0]) if n > 1 else -alpha * ps[0]
         z = [alpha * q + b for q in p]
         z_max = max(z)
         if z_max <= R_lo:
