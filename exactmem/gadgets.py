@@ -185,6 +185,30 @@ def gate(value: Expr, indicator: Expr, bound: int) -> Expr:
     return value + bound * indicator - bound
 
 
+def lookup_sequential(net: RegisterNet, z: str, thresholds, tables: dict, prefix: str = "h") -> None:
+    """Piecewise-constant lookups at constant width: one threshold per layer.
+
+    For each register R in ``tables`` (values u_1..u_m, one per block) appends layers ending in
+    R = u_J where J is the block of z (block j starts at thresholds[j-2], keys 2 apart).  Adds
+    m layers (m = number of blocks); z is carried.  After j thresholds the running sum is
+    u_min(j, J), a valid table value, so ReLU (values >= 0) is the identity on it."""
+    m = len(next(iter(tables.values())))
+    v = net.value
+    if m == 1:
+        net.add_layer({z: v(z), **{name: Expr.const(vals[0]) for name, vals in tables.items()}})
+        return
+    net.add_layer({z: v(z), **step_pair(v(z), thresholds[0], prefix)})
+    for j in range(2, m + 1):
+        h = step_value(net, prefix)
+        layer = {z: v(z)}
+        for name, vals in tables.items():
+            prev = v(name) if j > 2 else Expr.const(vals[0])
+            layer[name] = prev + (vals[j - 1] - vals[j - 2]) * h
+        if j < m:
+            layer.update(step_pair(v(z), thresholds[j - 1], prefix))
+        net.add_layer(layer)
+
+
 def lookup_parallel(z: Expr, thresholds, values, prefix: str):
     """Piecewise-constant lookup U(z) = u_1 + sum_j (u_j - u_{j-1}) H_{t_j}(z) in two layers.
 

@@ -91,3 +91,18 @@ def test_register_net_refuses_unknown_registers():
     rn = RegisterNet(["x"])
     with pytest.raises(KeyError):
         rn.add_layer({"y": Expr.of("nope")})
+
+
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=12, unique=True), st.data())
+def test_sequential_lookup_returns_the_block_value_at_constant_width(keys, data):
+    from exactmem.gadgets import lookup_sequential
+    keys = sorted(k * 2 for k in keys)
+    u = data.draw(st.lists(st.integers(0, 2**64), min_size=len(keys), max_size=len(keys)))
+    w = data.draw(st.lists(st.integers(0, 2**8), min_size=len(keys), max_size=len(keys)))
+    rn = RegisterNet(["z"])
+    rn.add_layer({"z": rn.value("z")})
+    lookup_sequential(rn, "z", keys[1:], {"U": u, "W": w})
+    assert len(rn.layers) == 1 + len(keys)
+    assert max(len(b) for _, b, _ in rn.layers) <= 5
+    assert run(rn, [rn.value("U"), rn.value("W")], [(k,) for k in keys]) == [
+        (Fraction(a), Fraction(b)) for a, b in zip(u, w)]

@@ -120,3 +120,30 @@ def test_smallest_cases(x, label, C):
     one = Dataset(((x,),), (label,), "classification", C).validate()
     for built in (vys21.theorem_3_1(one), vys21.theorem_depth(one, depth=2), vys21.theorem_depth(one, depth=3)):
         assert forward(built.network, one.points) == [(Fraction(label),)]
+
+
+def test_one_flipped_bit_of_a_big_weight_is_rejected(checker, tmp_path):
+    """Flip one bit in the middle of the largest Stage II weight (a ~100-bit encoding)."""
+    import json, hashlib
+    ds = random_dataset(n=200, d=3, classes=7, seed=3)
+    cert = certify_dataset("vys21", ds)
+    best = None
+    for li, layer in enumerate(cert["network"]["layers"]):
+        for ri, row in enumerate(layer["weights"]):
+            for ci, tok in enumerate(row):
+                v = int(tok.replace("0x", ""), 16) if "0x" in tok else int(tok)
+                if best is None or abs(v) > best[0]:
+                    best = (abs(v), li, ri, ci, v)
+    big, li, ri, ci, v = best
+    assert big.bit_length() > 60
+    flipped = v ^ (1 << (big.bit_length() // 2))
+    from exactmem.rational import encode_int
+    cert["network"]["layers"][li]["weights"][ri][ci] = encode_int(flipped)
+    body = {k: x for k, x in cert.items() if k != "certificate_sha256"}
+    canon = lambda o: json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    cert["certificate_sha256"] = hashlib.sha256(canon(body)).hexdigest()
+    path = tmp_path / "t.json"
+    path.write_bytes(canon(cert) + b"\n")
+    code, out = run_checker_inprocess(checker, path)
+    assert code == 1, out
+    assert "s REJECTED point" in out or "s REJECTED sizes" in out

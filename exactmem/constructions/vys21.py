@@ -16,8 +16,8 @@ from fractions import Fraction
 
 from ..data import Dataset, sqrt_upper
 from ..errors import ConstructionError, DataError
-from ..gadgets import (Expr, RegisterNet, bit_test, gate, lookup_parallel, step_pair, step_value,
-                       window, window_value)
+from ..gadgets import (Expr, RegisterNet, bit_test, gate, lookup_parallel, lookup_sequential, step_pair,
+                       step_value, window, window_value)
 from . import DISTINCT, Built, Claim, network_from_rational_layers
 
 PI_LOWER = Fraction(314159, 100000)
@@ -249,19 +249,8 @@ def theorem_3_1(ds: Dataset, block_size: int | None = None, seed: int = 0, direc
 
     net = _stage1_net(ds.d, w, b)
     v = net.value
-    # Stage II, sequential lookup: one threshold per layer, running sums stay valid encodings.
-    if m == 1:
-        net.add_layer({"z": v("z"), "U": Expr.const(u[0]), "W": Expr.const(wl[0])})
-    else:
-        net.add_layer({"z": v("z"), **step_pair(v("z"), thresholds[0], "h")})
-        for j in range(2, m + 1):
-            h = step_value(net, "h")
-            U = (v("U") if j > 2 else Expr.const(u[0])) + (u[j - 1] - u[j - 2]) * h
-            W = (v("W") if j > 2 else Expr.const(wl[0])) + (wl[j - 1] - wl[j - 2]) * h
-            layer = {"z": v("z"), "U": U, "W": W}
-            if j < m:
-                layer.update(step_pair(v("z"), thresholds[j - 1], "h"))
-            net.add_layer(layer)
+    # Stage II, sequential lookup: one threshold per layer, width 5.
+    lookup_sequential(net, "z", thresholds, {"U": u, "W": wl})
     _stage3(net, s, rho, lam, T, C)
     out = (v("y") if net.has("y") else Expr()) + v("q")
     network = network_from_rational_layers(ds.d, net.output([out]))
