@@ -565,7 +565,9 @@ def check(path, quiet=False):
                 "relu_hidden": int(acts == {"relu"}), "hardtanh_hidden": int(acts == {"hardtanh"}),
                 "distinct_points": int(len({tuple(x) for x in ds["x"]}) == n),
                 "labels_in_unit_box": int(ds["task"] == "regression" and
-                                          all(-q <= p <= q for y in ds["y"] for p, q in y))})
+                                          all(-q <= p <= q for y in ds["y"] for p, q in y)),
+                "one_hot_labels": int(ds["task"] == "regression" and
+                                      all(sorted(y) == [(0, 1)] * (len(y) - 1) + [(1, 1)] for y in ds["y"]))})
     out += check_claims(cert, env)
 
     body = {k: v for k, v in cert.items() if k != "certificate_sha256"}

@@ -73,6 +73,8 @@ def claim_env(ds: Dataset, network) -> dict:
         "hardtanh_hidden": int(network.hidden_activation() == "hardtanh"),
         "distinct_points": int(len(set(ds.points)) == ds.n),
         "labels_in_unit_box": int(ds.task == "regression" and all(-1 <= v <= 1 for y in ds.labels for v in y)),
+        "one_hot_labels": int(ds.task == "regression" and
+                              all(sorted(y) == [0] * (len(y) - 1) + [1] for y in ds.labels)),
         "classes": ds.classes or 0,
         "log2_classes_floor": max((ds.classes or 0).bit_length() - 1, 0),
         "bits_after_first": max(network.sizes()["layer_bits"][1:], default=0),

@@ -70,6 +70,10 @@ def _build_options(args) -> dict:
         opts["depth"] = args.depth
     if args.direction is not None:
         opts["direction"] = _widths(args.direction, "--direction")
+    if args.blocks is not None:
+        opts["blocks"] = _widths(args.blocks, "--blocks")
+    if args.output_mode is not None:
+        opts["output"] = args.output_mode
     return opts
 
 
@@ -195,6 +199,9 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--block-size", type=int, help="vys21: points per block s")
     b.add_argument("--depth", type=int, help="vys21-depth: depth budget L")
     b.add_argument("--direction", help="vys21: Stage I direction v as integers, tried first")
+    b.add_argument("--blocks", help="ysj19-prop3.4: block indices l1,...,lm (1-based)")
+    b.add_argument("--encoding", dest="output_mode", choices=["onehot", "class"],
+                   help="ysj19-prop3.2: one-hot outputs (default) or the class number")
     b.add_argument("--external-data", action="store_true",
                    help="write the dataset to a sibling CERT.data.json bound by its SHA-256")
     b.add_argument("-q", "--quiet", action="store_true")

@@ -52,6 +52,14 @@ class Dataset:
             return [(Fraction(c),) for c in self.labels]
         return [tuple(y) for y in self.labels]
 
+    def one_hot(self) -> "Dataset":
+        """The regression dataset whose label of class c is the c-th unit vector of Q^C."""
+        if self.task != "classification":
+            raise DataError("one-hot labels need a classification dataset (class labels 1..C)")
+        eye = [tuple(Fraction(int(j == c)) for j in range(1, self.classes + 1)) for c in range(self.classes + 1)]
+        return Dataset(self.points, tuple(eye[c] for c in self.labels), "regression", None,
+                       source=self.source + " (one-hot)")
+
     # -- validation ----------------------------------------------------------
     def validate(self) -> "Dataset":
         """Raise DataError naming the first bad row (1-based); return self."""

@@ -132,9 +132,9 @@ class RegisterNet:
             b.append(e.get(1, Fraction(0)))
         return W, b
 
-    def add_layer(self, neurons: dict) -> None:
+    def add_layer(self, neurons: dict, activation: str = "relu") -> None:
         W, b = self._affine(neurons)
-        self.layers.append((W, b, "relu"))
+        self.layers.append((W, b, activation))
         self.names = list(neurons)
 
     def output(self, exprs: list) -> list:

@@ -43,12 +43,17 @@ def certify_with_data(construction_id, data_spec, options=None, seed=None, class
     recipe = {"data": data_spec, "options": _json_safe(options), "seed": seed, "classes": classes}
     if data_file:
         recipe["data_file"] = data_file
-    return certify_dataset(construction_id, ds, options, recipe, verbose, data_file), ds
+    return _certify(construction_id, ds, options, recipe, verbose, data_file)
 
 
 def certify_dataset(construction_id: str, ds, options: dict | None = None, recipe: dict | None = None,
                     verbose: bool = False, data_file: str | None = None) -> dict:
     """Like :func:`certify` for a :class:`~exactmem.data.Dataset` already in memory."""
+    return _certify(construction_id, ds, options, recipe, verbose, data_file)[0]
+
+
+def _certify(construction_id, ds, options, recipe, verbose, data_file):
+    """(certificate, the dataset it certifies: the input, or the construction's re-encoding)."""
     t0 = time.perf_counter()
     entries = registry()
     if construction_id not in entries:
@@ -63,6 +68,8 @@ def certify_dataset(construction_id: str, ds, options: dict | None = None, recip
         raise UsageError(f"{construction_id} does not take option(s) {', '.join(unknown)} "
                          f"(it takes: {', '.join(accepted) or 'none'})")
     built = entry.build(ds, **options)
+    if built.dataset is not None:
+        ds = built.dataset
     _log(verbose, f"built {construction_id}: depth {built.network.depth}, width {built.network.width}", t0)
     outputs = forward(built.network, ds.points)
     _log(verbose, "exact forward pass done", t0)
@@ -75,7 +82,7 @@ def certify_dataset(construction_id: str, ds, options: dict | None = None, recip
     construction = {"id": entry.id, "paper": entry.paper, "theorem": entry.theorem}
     cert = build_certificate(ds, construction, built, outputs, recipe, data_file)
     _log(verbose, "certificate assembled", t0)
-    return cert
+    return cert, ds
 
 
 def _json_safe(options: dict) -> dict:

@@ -27,6 +27,8 @@ class Built:
     claims: list
     params: dict                       # options as used (JSON-safe), enough to regenerate
     info: dict = field(default_factory=dict)   # informative, not checked
+    dataset: object = None             # the dataset actually memorized, when not the input
+                                       # (e.g. class labels re-encoded one-hot)
 
 
 def network_from_rational_layers(input_dim: int, layers) -> Network:
@@ -59,6 +61,15 @@ def registry() -> dict:
               "--activation relu|hardtanh (default relu); --widths d1,d2 with "
               "4*floor(d1/4)*floor(d2/(4dy)) >= N (ReLU) or 4*floor(d1/2)*floor(d2/(2dy)) >= N "
               "(hard-tanh); labels in [-1,1]^dy"),
+        Entry("ysj19-prop3.2", "Yun, Sra, Jadbabaie, NeurIPS 2019", "Proposition 3.2 (4-layer classification)",
+              ysj19.proposition_3_2,
+              "--activation relu|hardtanh; --widths d1,d2,d3 with 4*floor(d1/4)*floor(d2/4) >= N and d3 >= 4C "
+              "(ReLU) or 4*floor(d1/2)*floor(d2/2) >= N and d3 >= 2C (hard-tanh); --encoding onehot|class; "
+              "class labels 1..C"),
+        Entry("ysj19-prop3.4", "Yun, Sra, Jadbabaie, NeurIPS 2019", "Proposition 3.4 (deep and/or narrow)",
+              ysj19.proposition_3_4,
+              "--widths d1,...,d(L-1) (required); --blocks l1,...,lm (1-based, default: largest capacity); "
+              "--activation hardtanh|relu (default hardtanh); labels in [-1,1]^dy"),
         Entry("vys21", "Vardi, Yehudai, Shamir, ICLR 2022 (arXiv 2110.03187)",
               "Theorem 3.1 (width 12, O~(sqrt N) parameters)", vys21.theorem_3_1,
               "--block-size s (default ceil(sqrt(N/log2 N))); --seed S (Stage I direction); "

@@ -14,7 +14,7 @@ from math import ceil
 
 from ..data import Dataset
 from ..errors import ConstructionError, DataError
-from ..gadgets import hardtanh_to_relu, zero_rows
+from ..gadgets import Expr, RegisterNet, hardtanh_to_relu, zero_rows
 from ..projection import distinct_projection
 from . import DISTINCT, UNIT_LABELS, Built, Claim, network_from_rational_layers
 
@@ -96,6 +96,45 @@ def _h3_unit(slots, kappa, eps_of, cap, h, real_counts):
     return Z
 
 
+def h3_block(t_run, y_run, q: int, kappa_lo=None, kappa_hi=None):
+    """One H3 block on a run of sorted projections t_run with label vectors y_run.
+
+    q pairs per output; C = ceil(n / 2q) cells.  The outer knots default to t_first - 1 and
+    t_last + 1; in a multi-block network (Prop 3.4) they are midpoints to the neighbouring
+    points, so that every pair outputs 0 outside the run.  Returns (ramps, units, info):
+    ramps[k] = (lambda_k, m_k), ramp k = hardtanh(lambda_k (t - m_k)); units[o] = list of 2q
+    (weights over the C ramps, bias) for the second-layer units of output o.
+    """
+    n, dy = len(t_run), len(y_run[0])
+    cap = 2 * q
+    C = -(-n // cap)
+    cells = [list(range(k * cap, min((k + 1) * cap, n))) for k in range(C)]
+    kappa = [t_run[0] - 1 if kappa_lo is None else kappa_lo]
+    kappa += [(t_run[cells[k][-1]] + t_run[cells[k + 1][0]]) / 2 for k in range(C - 1)]
+    kappa += [t_run[-1] + 1 if kappa_hi is None else kappa_hi]
+    ramps = [(2 / (kappa[k] - kappa[k - 1]), (kappa[k - 1] + kappa[k]) / 2) for k in range(1, C + 1)]
+
+    def eps_of(h, k):
+        return 1 if (h % 2 == 0) == (k % 2 == 1) else -1
+
+    units = []
+    real_counts = [len(cell) for cell in cells]
+    for o in range(dy):
+        slots = []
+        for k, cell in enumerate(cells, 1):
+            sl = [(t_run[i], y_run[i][o]) for i in cell]
+            V = cap - len(cell)
+            t_last = t_run[cell[-1]]
+            sl += [(t_last + Fraction(v, V + 1) * (kappa[k] - t_last), Fraction(0)) for v in range(1, V + 1)]
+            slots.append(sl)
+        rows = []
+        for h in range(cap):
+            Z = _h3_unit(slots, kappa, eps_of, cap, h, real_counts)
+            rows.append(([(Z[k] - Z[k - 1]) / 2 for k in range(1, C + 1)], (Z[0] + Z[C]) / 2))
+        units.append(rows)
+    return ramps, units, {"cells": C, "pairs_per_output": q, "virtual_slots": C * cap - n}
+
+
 def h3_core(t_sorted, y_sorted, u, d1: int, d2: int, dy: int):
     """Hard-tanh layers (W1, b1), (W2, b2), (W3, b3) memorizing sorted t -> y exactly.
 
@@ -103,47 +142,24 @@ def h3_core(t_sorted, y_sorted, u, d1: int, d2: int, dy: int):
     """
     n = len(t_sorted)
     q = d2 // (2 * dy)
-    cap = 2 * q
-    C = -(-n // cap) if q else None
-    if q < 1 or C > d1:
+    if q < 1 or -(-n // (2 * q)) > d1:
         raise ConstructionError(f"widths ({d1}, {d2}) cannot hold {n} points: need d1 * 2*floor(d2/(2dy)) >= N")
-    cells = [list(range(k * cap, min((k + 1) * cap, n))) for k in range(C)]
-    kappa = [t_sorted[0] - 1]
-    kappa += [(t_sorted[cells[k][-1]] + t_sorted[cells[k + 1][0]]) / 2 for k in range(C - 1)]
-    kappa += [t_sorted[-1] + 1]
+    ramps, units, info = h3_block(t_sorted, y_sorted, q)
+    C = info["cells"]
     dx = len(u)
-    W1, b1 = [], []
-    for k in range(1, C + 1):
-        lam = 2 / (kappa[k] - kappa[k - 1])
-        mid = (kappa[k - 1] + kappa[k]) / 2
-        W1.append([lam * c for c in u])
-        b1.append(-lam * mid)
+    W1 = [[lam * c for c in u] for lam, _ in ramps]
+    b1 = [-lam * mid for lam, mid in ramps]
     zw, zb = zero_rows(d1 - C, dx)
     W1, b1 = W1 + zw, b1 + zb
-
-    def eps_of(h, k):
-        return 1 if (h % 2 == 0) == (k % 2 == 1) else -1
-
-    W2, b2 = [], []
-    real_counts = [len(cell) for cell in cells]
-    for o in range(dy):
-        slots = []
-        for k, cell in enumerate(cells, 1):
-            s = [(t_sorted[i], y_sorted[i][o]) for i in cell]
-            V = cap - len(cell)
-            t_last = t_sorted[cell[-1]]
-            s += [(t_last + Fraction(v, V + 1) * (kappa[k] - t_last), Fraction(0)) for v in range(1, V + 1)]
-            slots.append(s)
-        for h in range(cap):
-            Z = _h3_unit(slots, kappa, eps_of, cap, h, real_counts)
-            W2.append([(Z[k] - Z[k - 1]) / 2 for k in range(1, C + 1)] + [Fraction(0)] * (d1 - C))
-            b2.append((Z[0] + Z[C]) / 2)
+    W2 = [row + [Fraction(0)] * (d1 - C) for rows in units for row, _ in rows]
+    b2 = [bias for rows in units for _, bias in rows]
+    cap = 2 * q
     zw, zb = zero_rows(d2 - cap * dy, d1)
     W2, b2 = W2 + zw, b2 + zb
     W3 = [[Fraction(1 if cap * o <= j < cap * (o + 1) else 0) for j in range(d2)] for o in range(dy)]
     b3 = [Fraction(-1)] * dy
     layers = [(W1, b1, "hardtanh"), (W2, b2, "hardtanh"), (W3, b3, "identity")]
-    return layers, {"cells": C, "pairs_per_output": q, "virtual_slots": C * cap - n}
+    return layers, info
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,3 +218,302 @@ def theorem_3_1(ds: Dataset, widths=None, activation: str = "relu") -> Built:
     info = {"T": T, "width_rule": rule, "core_widths": list(core_widths), **core,
             "edge_formula_E": (ds.d + 1) * d1 + (d1 + 1) * d2 + (d2 + 1) * dy}
     return Built(net, claims, {"activation": activation, "widths": [d1, d2]}, info)
+
+
+# ---------------------------------------------------------------------------------------------
+# Proposition 3.2 (classification, 4 layers)
+
+def _class_gammas(C: int) -> list:
+    """gamma_j = -1 + 2(j-1)/(C-1) for classes j = 1..C (0 when C = 1): reals in [-1, 1]."""
+    if C == 1:
+        return [None, Fraction(0)]
+    return [None] + [Fraction(-1) + Fraction(2 * (j - 1), C - 1) for j in range(1, C + 1)]
+
+
+def proposition_3_2(ds: Dataset, widths=None, activation: str = "relu", output: str = "onehot") -> Built:
+    """Yun, Sra, Jadbabaie 2019, Proposition 3.2: a 4-layer network memorizes N points with
+    one-hot labels of C classes whenever
+
+    * hard-tanh:  4 floor(d1/2) floor(d2/2) >= N  and  d3 >= 2C, or
+    * ReLU:       4 floor(d1/4) floor(d2/4) >= N  and  d3 >= 4C.
+
+    Met exactly (tight cases included): layers 1-2 are the Theorem 3.1 core (dy = 1) fitting the
+    class codes gamma_j = -1 + 2(j-1)/(C-1); layer 3 has C - 1 hard-tanh steps
+    g_j = hardtanh((C-1) U + 3 - 2j) (U = sum of the core's layer-2 units), so g_j = +1 iff the
+    class is >= j; the output decodes e_j = (g_j - g_{j+1})/2.  ``output="class"`` outputs the
+    class number 1..C instead (one output).  ReLU: the hard-tanh network at half the widths,
+    converted.  Default widths: Theorem 3.1's default for dy = 1, and d3 = 2C (4C for ReLU).
+    """
+    if activation not in ACTIVATIONS:
+        raise ConstructionError(f"unknown activation {activation!r} (choose relu or hardtanh)")
+    if output not in ("onehot", "class"):
+        raise ConstructionError(f"unknown output mode {output!r} (choose onehot or class)")
+    if ds.task != "classification":
+        raise DataError("Proposition 3.2 is about class labels 1..C; this dataset has real labels")
+    n, C = ds.n, ds.classes
+    k = 2 if activation == "hardtanh" else 4
+    rule = "user"
+    if widths is None:
+        widths, rule = [*default_widths(n, ds.d, 1, activation), k * C], "default"
+    if len(widths) != 3 or min(widths) < 1:
+        raise ConstructionError(f"Proposition 3.2 needs three positive hidden widths d1,d2,d3, got {list(widths)}")
+    d1, d2, d3 = widths
+    lhs = 4 * (d1 // k) * (d2 // k)
+    if lhs < n:
+        raise ConstructionError(f"widths ({d1}, {d2}) inadmissible for {activation}: "
+                                f"4 * (d1 // {k}) * (d2 // {k}) = {lhs} < N = {n}")
+    if d3 < k * C:
+        raise ConstructionError(f"width d3 = {d3} inadmissible for {activation}: need d3 >= {k} * C = {k * C}")
+    e1, e2, e3 = (d1, d2, d3) if activation == "hardtanh" else (d1 // 2, d2 // 2, d3 // 2)
+    T, u, t = distinct_projection(ds.points)
+    order = sorted(range(n), key=t.__getitem__)
+    gamma = _class_gammas(C)
+    core, info = h3_core([t[i] for i in order], [(gamma[ds.labels[i]],) for i in order], u, e1, e2, 1)
+    cap = 2 * info["pairs_per_output"]
+    W3 = [[Fraction(C - 1 if i < cap else 0) for i in range(e2)] for _ in range(2, C + 1)]
+    b3 = [Fraction(3 - 2 * j) for j in range(2, C + 1)]
+    zw, zb = zero_rows(e3 - (C - 1), e2)
+    W3, b3 = W3 + zw, b3 + zb
+    half = Fraction(1, 2)
+    if output == "class":                       # F = 1 + sum_j (g_j + 1)/2 = the class number
+        W4 = [[half if i < C - 1 else Fraction(0) for i in range(e3)]]
+        b4 = [1 + half * (C - 1)]
+    else:
+        W4, b4 = [], []
+        for j in range(1, C + 1):
+            row = [Fraction(0)] * e3
+            if j >= 2:
+                row[j - 2] += half               # + g_j / 2
+            if j <= C - 1:
+                row[j - 1] -= half               # - g_{j+1} / 2
+            W4.append(row)
+            b4.append(Fraction(1) if C == 1 else (half if j in (1, C) else Fraction(0)))
+    layers = core[:2] + [(W3, b3, "hardtanh"), (W4, b4, "identity")]
+    if activation == "relu":
+        layers = hardtanh_to_relu(layers, relu_widths=[d1, d2, d3])
+    net = network_from_rational_layers(ds.d, layers)
+    src = f"YSJ19 Prop 3.2 ({'hard-tanh' if activation == 'hardtanh' else 'ReLU'})"
+    act_var = "hardtanh_hidden" if activation == "hardtanh" else "relu_hidden"
+    classes_var = "dy" if output == "onehot" else "classes"
+    claims = [
+        DISTINCT,
+        Claim("depth", "depth == 4", src + ": 4-layer network"),
+        Claim("activation", f"{act_var} == 1", src + f": {activation} hidden layers"),
+        Claim("capacity", f"4 * (d1 // {k}) * (d2 // {k}) >= N", src + ": width condition on d1, d2"),
+        Claim("classes", f"d3 >= {2 * k // 2} * {classes_var}", src + f": d3 >= {k} x number of classes"),
+    ]
+    if output == "onehot":
+        claims.append(Claim("labels", "one_hot_labels == 1", src + ": one-hot labels"))
+    built = Built(net, claims, {"activation": activation, "widths": [d1, d2, d3], "output": output},
+                  {"T": T, "width_rule": rule, "core_widths": [e1, e2, e3], **info,
+                   "class_codes": [str(g) for g in gamma[1:]]})
+    if output == "onehot":
+        built.dataset = ds.one_hot()
+    return built
+
+
+# ---------------------------------------------------------------------------------------------
+# Proposition 3.4 (deep and/or narrow)
+
+def _term(W, l, r, dy):
+    """Block j's term in Prop 3.4's sum, or None when d_{l}, d_{l+1} < r_j (spec section 2 [R])."""
+    a, b = W[l - 1], W[l]
+    if a < r or b < r:
+        return None
+    return 4 * ((a - r) // 2) * ((b - r) // (2 * dy))
+
+
+def prop34_violation(W, dy: int, n: int, blocks) -> str | None:
+    """The first failed condition of Proposition 3.4 (hard-tanh widths W = d_1..d_{L-1}), or None."""
+    L = len(W) + 1
+    m = len(blocks)
+    if m == 0:
+        return "at least one block index l_1 is needed"
+    for j, l in enumerate(blocks, 1):
+        if not 1 <= l <= L - 2:
+            return f"block index l_{j} = {l} outside [1, L-2] = [1, {L - 2}]"
+    for j in range(1, m):
+        if not blocks[j - 1] + 1 < blocks[j]:
+            return f"indices must satisfy l_j + 1 < l_(j+1): l_{j} + 1 = {blocks[j - 1] + 1} >= l_{j + 1} = {blocks[j]}"
+    total = 0
+    for j, l in enumerate(blocks, 1):
+        r = dy * (j > 1) + (j < m)
+        if W[l - 1] < r or W[l] < r:
+            return (f"block {j} at layers ({l}, {l + 1}): d_{l} = {W[l - 1]}, d_{l + 1} = {W[l]} must both be "
+                    f">= r_{j} = {r} (room for the carried registers)")
+        total += _term(W, l, r, dy)
+    if total < n:
+        terms = " + ".join(f"4*floor((d_{l}-{dy * (j > 1) + (j < m)})/2)*floor((d_{l + 1}-{dy * (j > 1) + (j < m)})/"
+                           f"(2*{dy}))" for j, l in enumerate(blocks, 1))
+        return f"capacity {terms} = {total} < N = {n}"
+    for j in range(1, m):
+        for k in range(blocks[j - 1] + 2, blocks[j]):
+            if W[k - 1] < dy + 1:
+                return f"layer {k} between blocks {j} and {j + 1}: d_{k} = {W[k - 1]} < dy + 1 = {dy + 1}"
+    for k in range(blocks[-1] + 2, L):
+        if W[k - 1] < dy:
+            return f"layer {k} after the last block: d_{k} = {W[k - 1]} < dy = {dy}"
+    return None
+
+
+def choose_blocks(W, dy: int):
+    """Admissible block indices with the largest capacity (None if there are none): an exact
+    search over the placements allowed by the width conditions."""
+    L = len(W) + 1
+    memo = {}
+
+    def best(prev, first):
+        key = (prev, first)
+        if key in memo:
+            return memo[key]
+        result = None
+        for l in range(1 if first else prev + 2, L - 1):
+            if not first and any(W[k - 1] < dy + 1 for k in range(prev + 2, l)):
+                break
+            for last in (True, False):
+                r = dy * (not first) + (not last)
+                t = _term(W, l, r, dy)
+                if t is None:
+                    continue
+                if last:
+                    if any(W[k - 1] < dy for k in range(l + 2, L)):
+                        continue
+                    cand = (t, [l])
+                else:
+                    sub = best(l, False)
+                    if sub is None:
+                        continue
+                    cand = (t + sub[0], [l] + sub[1])
+                if result is None or cand[0] > result[0] or (cand[0] == result[0] and len(cand[1]) < len(result[1])):
+                    result = cand
+        memo[key] = result
+        return result
+
+    return best(0, True)
+
+
+def proposition_3_4(ds: Dataset, widths, blocks=None, activation: str = "hardtanh") -> Built:
+    """Yun, Sra, Jadbabaie 2019, Proposition 3.4: an L-layer hard-tanh network with hidden widths
+    d_1..d_{L-1} memorizes N points with labels in [-1,1]^dy if there are indices
+    l_1 < ... < l_m in [L-2] with l_j + 1 < l_(j+1) and
+
+      4 sum_j floor((d_{l_j} - r_j)/2) floor((d_{l_j+1} - r_j)/(2 dy)) >= N,
+      r_j = dy [j > 1] + [j < m],  d_k >= dy + 1 between blocks,  d_k >= dy after the last,
+
+    (and, implicit in the paper, d_{l_j}, d_{l_j+1} >= r_j).  Met exactly: block j is a Theorem 3.1
+    core on a run of consecutive projected points that outputs 0 elsewhere; a t-carry and
+    dy Q-carries (the r_j extra nodes) pass the input and the partial output along.  ReLU: the
+    hard-tanh conditions on floor(d_k / 2), built at those widths and converted.  ``blocks``
+    (1-based l_j) is chosen automatically (largest capacity) when not given.
+    """
+    if activation not in ACTIVATIONS:
+        raise ConstructionError(f"unknown activation {activation!r} (choose relu or hardtanh)")
+    if ds.task != "regression":
+        raise DataError("Proposition 3.4 memorizes real labels in [-1,1]^dy; this dataset has class labels")
+    if widths is None or len(widths) < 2 or min(widths) < 1:
+        raise ConstructionError("Proposition 3.4 needs --widths d1,...,d(L-1) (at least two positive hidden widths)")
+    n, dy = ds.n, ds.dy
+    W = list(widths) if activation == "hardtanh" else [w // 2 for w in widths]
+    note = "" if activation == "hardtanh" else f" (ReLU: the hard-tanh conditions on floor(d/2) = {W})"
+    rule = "user"
+    if blocks is None:
+        found = choose_blocks(W, dy)
+        if found is None:
+            raise ConstructionError(f"widths {list(widths)} inadmissible: no block placement meets the width "
+                                    f"conditions{note}")
+        blocks, rule = found[1], "automatic (largest capacity)"
+    blocks = list(blocks)
+    why = prop34_violation(W, dy, n, blocks)
+    if why:
+        raise ConstructionError(f"widths {list(widths)} with blocks {blocks} inadmissible: {why}{note}")
+    m, L = len(blocks), len(W) + 1
+    T, u, t = distinct_projection(ds.points)
+    order = sorted(range(n), key=t.__getitem__)
+    ts = [t[i] for i in order]
+    targets = ds.targets()
+    ys = [targets[i] for i in order]
+    t_min, span = ts[0], (ts[-1] - ts[0]) or Fraction(1)
+    # Runs: block j takes the next cap_j sorted points.
+    runs, start = [], 0
+    for j, l in enumerate(blocks, 1):
+        r = dy * (j > 1) + (j < m)
+        q = (W[l] - r) // (2 * dy)
+        cap = (W[l - 1] - r) * 2 * q
+        runs.append((start, min(n, start + cap), q))
+        start = min(n, start + cap)
+    assert start == n, "capacity check passed but points are left over"
+    block_data = {}
+    for j, (lo, hi, q) in enumerate(runs, 1):
+        if hi > lo:
+            k_lo = None if lo == 0 else (ts[lo - 1] + ts[lo]) / 2
+            k_hi = None if hi == n else (ts[hi - 1] + ts[hi]) / 2
+            block_data[j] = h3_block(ts[lo:hi], ys[lo:hi], q, k_lo, k_hi)
+    net = RegisterNet([f"x{i}" for i in range(ds.d)])
+    ux = Expr()
+    for i, c in enumerate(u):
+        ux = ux + c * net.value(f"x{i}")
+    ramp_layer = {l: j for j, l in enumerate(blocks, 1)}
+    pair_layer = {l + 1: j for j, l in enumerate(blocks, 1)}
+
+    def pair_sum(o):
+        return sum((Fraction(1, 2) * net.value(name) for name in net.names if name.startswith(f"p{o}_")), Expr())
+
+    for ell in range(1, L):
+        layer = {}
+        if ell < blocks[-1]:                                   # t-carry s = (t - t_min)/span in [0, 1]
+            layer["s"] = (ux - t_min) * (1 / span) if ell == 1 else net.value("s")
+        if ell >= blocks[0] + 2:                               # Q-carries: accumulated pair outputs / 2
+            for o in range(dy):
+                prev = net.value(f"Q{o}") if net.has(f"Q{o}") else Expr()
+                layer[f"Q{o}"] = prev + pair_sum(o)
+        if ell in ramp_layer and ramp_layer[ell] in block_data:
+            ramps = block_data[ramp_layer[ell]][0]
+            t_expr = ux if ell == 1 else span * net.value("s") + t_min
+            for k, (lam, mid) in enumerate(ramps):
+                layer[f"r{k}"] = lam * (t_expr - mid)
+        if ell in pair_layer and pair_layer[ell] in block_data:
+            for o, rows in enumerate(block_data[pair_layer[ell]][1]):
+                for h, (row, bias) in enumerate(rows):
+                    e = Expr.const(bias)
+                    for k, w in enumerate(row):
+                        e = e + w * net.value(f"r{k}")
+                    layer[f"p{o}_{h}"] = e
+        if len(layer) > W[ell - 1]:
+            raise AssertionError(f"layer {ell} needs {len(layer)} units, width {W[ell - 1]}")
+        for i in range(W[ell - 1] - len(layer)):
+            layer[f"zero{i}"] = Expr()
+        net.add_layer(layer, "hardtanh")
+    outs = []
+    for o in range(dy):
+        q_prev = net.value(f"Q{o}") if net.has(f"Q{o}") else Expr()
+        outs.append(2 * (q_prev + pair_sum(o)) - 1)
+    layers = net.output(outs)
+    if activation == "relu":
+        layers = hardtanh_to_relu(layers, relu_widths=list(widths))
+    network = network_from_rational_layers(ds.d, layers)
+    src = f"YSJ19 Prop 3.4 ({'hard-tanh' if activation == 'hardtanh' else 'ReLU, widths halved'})"
+    act_var = "hardtanh_hidden" if activation == "hardtanh" else "relu_hidden"
+    half = (lambda name: name) if activation == "hardtanh" else (lambda name: f"({name} // 2)")
+    terms = []
+    for j, l in enumerate(blocks, 1):
+        r = dy * (j > 1) + (j < m)
+        terms.append(f"4 * (({half(f'd{l}')} - {r}) // 2) * (({half(f'd{l + 1}')} - {r}) // (2 * dy))")
+    claims = [DISTINCT, UNIT_LABELS,
+              Claim("depth", f"depth == {L}", src + f": {L}-layer network"),
+              Claim("activation", f"{act_var} == 1", src + f": {activation} hidden layers"),
+              Claim("capacity", " + ".join(terms) + " >= N",
+                    src + f": sum over blocks l = {blocks} (declared) with r_j = dy[j>1] + [j<m]")]
+    for j, l in enumerate(blocks, 1):
+        r = dy * (j > 1) + (j < m)
+        claims.append(Claim(f"room-{j}", f"{half(f'd{l}')} - {r} >= 0",
+                            src + f": block {j} has room for its {r} carried registers"))
+        claims.append(Claim(f"room-{j}b", f"{half(f'd{l + 1}')} - {r} >= 0",
+                            src + f": block {j} has room for its {r} carried registers"))
+    for j in range(1, m):
+        for k in range(blocks[j - 1] + 2, blocks[j]):
+            claims.append(Claim(f"carry-{k}", f"{half(f'd{k}')} >= dy + 1", src + ": t and Q carried between blocks"))
+    for k in range(blocks[-1] + 2, L):
+        claims.append(Claim(f"carry-{k}", f"{half(f'd{k}')} >= dy", src + ": Q carried after the last block"))
+    info = {"T": T, "blocks": blocks, "block_rule": rule, "core_widths": W,
+            "runs": [[lo, hi] for lo, hi, _ in runs]}
+    return Built(network, claims, {"activation": activation, "widths": list(widths), "blocks": blocks}, info)

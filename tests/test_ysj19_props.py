@@ -1,0 +1,101 @@
+"""YSJ19 Propositions 3.2 and 3.4 at tight widths: exact memorization, exact widths, checker
+verdicts, and refusals that name the failed condition."""
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, strategies as st
+
+from exactmem.certificate import certificate_bytes
+from exactmem.constructions import ysj19
+from exactmem.data import Dataset, random_dataset
+from exactmem.engine import forward
+from exactmem.errors import ConstructionError, DataError
+from exactmem.pipeline import certify_dataset
+
+from conftest import run_checker_inprocess
+from strategies import class_datasets, regression_datasets
+
+
+def verify(checker, folder, cert):
+    path = folder / "c.json"
+    path.write_bytes(certificate_bytes(cert))
+    code, out = run_checker_inprocess(checker, path)
+    assert code == 0, out
+
+
+@given(ds=class_datasets(max_n=30, max_classes=7), activation=st.sampled_from(["relu", "hardtanh"]),
+       encoding=st.sampled_from(["onehot", "class"]), p=st.integers(1, 6), extra=st.integers(0, 3))
+def test_prop32_tight(checker, tmp_path_factory, ds, activation, encoding, p, extra):
+    k = 2 if activation == "hardtanh" else 4
+    d1 = k * p + extra % k                            # odd / non-multiple widths included
+    d2 = k * -(-ds.n // (4 * p))                      # the least d2 with 4*floor(d1/k)*floor(d2/k) >= N
+    d3 = k * ds.classes
+    assert 4 * (d1 // k) * (d2 // k) >= ds.n
+    built = ysj19.proposition_3_2(ds, widths=[d1, d2, d3], activation=activation, output=encoding)
+    target = built.dataset or ds
+    assert forward(built.network, target.points) == target.targets()
+    assert built.network.hidden_widths == [d1, d2, d3] and built.network.depth == 4
+    if encoding == "onehot":
+        assert target.dy == ds.classes
+    cert = certify_dataset("ysj19-prop3.2", ds, {"widths": [d1, d2, d3], "activation": activation,
+                                                  "output": encoding})
+    verify(checker, tmp_path_factory.mktemp("p"), cert)
+    if d2 > k and 4 * (d1 // k) * ((d2 - k) // k) < ds.n:
+        with pytest.raises(ConstructionError, match="inadmissible"):
+            ysj19.proposition_3_2(ds, widths=[d1, d2 - k, d3], activation=activation)
+    with pytest.raises(ConstructionError, match="d3"):
+        ysj19.proposition_3_2(ds, widths=[d1, d2, d3 - 1], activation=activation)
+
+
+@given(ds=regression_datasets(max_n=28, max_dy=3), split=st.integers(0, 100), first=st.sampled_from([1, 2]),
+       activation=st.sampled_from(["hardtanh", "relu"]))
+def test_prop34_tight_two_blocks(checker, tmp_path_factory, ds, split, first, activation):
+    """ysj2019.md section 12: widths [1|2, 2M1+1, 2dy+1, dy+1, 2M2+dy, 3dy, dy], l = (2, 5),
+    equality in the sum when N = 4(M1 + M2)."""
+    dy = ds.dy
+    M = -(-ds.n // 4)
+    M1 = split % (M + 1)
+    M2 = M - M1
+    W = [first, 2 * M1 + 1, 2 * dy + 1, dy + 1, 2 * M2 + dy, 3 * dy, dy]
+    widths = W if activation == "hardtanh" else [2 * w + (split % 2) for w in W]   # odd ReLU widths too
+    assert ysj19.prop34_violation(W, dy, ds.n, [2, 5]) is None
+    built = ysj19.proposition_3_4(ds, widths=widths, blocks=[2, 5], activation=activation)
+    assert forward(built.network, ds.points) == ds.targets()
+    assert built.network.hidden_widths == widths
+    verify(checker, tmp_path_factory.mktemp("q"),
+           certify_dataset("ysj19-prop3.4", ds, {"widths": widths, "blocks": [2, 5], "activation": activation}))
+
+
+@given(ds=regression_datasets(max_n=20, max_dy=2), widths=st.lists(st.integers(1, 9), min_size=2, max_size=7))
+def test_prop34_automatic_blocks_or_a_clear_refusal(ds, widths):
+    found = ysj19.choose_blocks(widths, ds.dy)
+    if found is None or found[0] < ds.n:
+        with pytest.raises(ConstructionError, match="inadmissible"):
+            ysj19.proposition_3_4(ds, widths=widths)
+        return
+    assert ysj19.prop34_violation(widths, ds.dy, ds.n, found[1]) is None
+    built = ysj19.proposition_3_4(ds, widths=widths)
+    assert forward(built.network, ds.points) == ds.targets()
+
+
+def test_prop34_refusals_name_the_condition():
+    ds = random_dataset(n=12, d=2, dy=1, seed=0)
+    cases = [([3, 3, 1, 1, 3, 3], [1, 3, 5], "d_3 = 1, d_4 = 1 must both be >= r_2 = 2"),   # spec's counterexample
+             ([4, 4, 4, 4], [1, 2], "l_1 + 1 = 2 >= l_2 = 2"),
+             ([6, 6, 1, 6, 6, 1], [1, 4], "layer 3 between blocks 1 and 2: d_3 = 1 < dy + 1 = 2"),
+             ([2, 2, 2], [1], "capacity"),
+             ([4, 4, 4], [3], "outside [1, L-2]")]
+    for widths, blocks, needle in cases:
+        with pytest.raises(ConstructionError, match="inadmissible") as e:
+            ysj19.proposition_3_4(ds, widths=widths, blocks=blocks)
+        assert needle in str(e.value), (needle, str(e.value))
+
+
+def test_prop32_and_34_refuse_the_wrong_label_kind():
+    reg = random_dataset(n=6, d=2, seed=0)
+    cls = random_dataset(n=6, d=2, classes=3, seed=0)
+    with pytest.raises(DataError):
+        ysj19.proposition_3_2(reg)
+    with pytest.raises(DataError):
+        ysj19.proposition_3_4(cls, widths=[4, 4, 4])
