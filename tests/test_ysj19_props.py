@@ -99,3 +99,50 @@ def test_prop32_and_34_refuse_the_wrong_label_kind():
         ysj19.proposition_3_2(reg)
     with pytest.raises(DataError):
         ysj19.proposition_3_4(cls, widths=[4, 4, 4])
+
+
+# ---------------------------------------------------------------------------------------------
+# Corollary 4.2
+
+def _dependent(points, rows):
+    """Exact check that the given points are affinely dependent (rank of differences too low)."""
+    from exactmem.geometry import rref_nullspace
+    base = points[rows[0]]
+    D = [[x - y for x, y in zip(points[i], base)] for i in rows[1:]]
+    d = len(base)
+    rank = d - len(rref_nullspace(D, d)) if D else 0
+    return rank < len(rows) - 1
+
+
+@given(ds=class_datasets(max_n=30, max_d=4, max_classes=5), activation=st.sampled_from(["relu", "hardtanh"]),
+       slack=st.integers(0, 3))
+def test_cor42_at_the_least_admissible_width(checker, tmp_path_factory, ds, activation, slack):
+    k = 4 if activation == "relu" else 2
+    d1 = -(-(k * ds.n + k * ds.classes * ds.d) // ds.d) + slack
+    try:
+        built = ysj19.corollary_4_2(ds, widths=[d1], activation=activation)
+    except DataError as e:
+        # Refused only with a genuine witness of at most dx + 1 affinely dependent points.
+        rows = [int(r) - 1 for r in str(e).split("rows ")[1].split(" lie")[0].split(" are")[0].split(", ")]
+        assert len(rows) <= ds.d + 1 and _dependent(ds.points, rows)
+        return
+    target = built.dataset
+    assert forward(built.network, target.points) == target.targets()
+    assert built.network.hidden_widths == [d1] and built.network.depth == 2
+    verify(checker, tmp_path_factory.mktemp("c"),
+           certify_dataset("ysj19-cor4.2", ds, {"widths": [d1], "activation": activation}))
+    if slack == 0 and d1 > 1:
+        with pytest.raises(ConstructionError, match="inadmissible"):
+            ysj19.corollary_4_2(ds, widths=[d1 - 1], activation=activation)
+
+
+def test_cor42_worked_example_and_a_collinear_refusal():
+    F = Fraction
+    pts = [(0, 0), (4, 1), (1, 3), (-2, 2), (3, -2), (-1, -2)]          # ysj2019-sec4-bounds.md 3.3
+    ds = Dataset(tuple(tuple(F(v) for v in p) for p in pts), (1, 1, 2, 2, 2, 1), "classification", 2).validate()
+    built = ysj19.corollary_4_2(ds)
+    assert built.info["groups"] == 4 and built.network.hidden_widths == [4 * 6 // 2 + 4 * 2]
+    assert forward(built.network, ds.points) == built.dataset.targets()
+    line = Dataset(tuple((F(i), F(i)) for i in range(3)) + ((F(3), F(0)),), (1, 1, 2, 2), "classification", 2)
+    with pytest.raises(DataError, match="rows 1, 2, 3 lie on one affine subspace"):
+        ysj19.corollary_4_2(line.validate())

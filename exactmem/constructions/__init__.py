@@ -70,6 +70,10 @@ def registry() -> dict:
               ysj19.proposition_3_4,
               "--widths d1,...,d(L-1) (required); --blocks l1,...,lm (1-based, default: largest capacity); "
               "--activation hardtanh|relu (default hardtanh); labels in [-1,1]^dy"),
+        Entry("ysj19-cor4.2", "Yun, Sra, Jadbabaie, NeurIPS 2019", "Corollary 4.2 (2-layer, general position)",
+              ysj19.corollary_4_2,
+              "--activation relu|hardtanh; --widths d1 with d1 >= 4N/dx + 4dy (ReLU) or 2N/dx + 2dy "
+              "(hard-tanh); class labels 1..C (one-hot outputs); data in general position"),
         Entry("vys21", "Vardi, Yehudai, Shamir, ICLR 2022 (arXiv 2110.03187)",
               "Theorem 3.1 (width 12, O~(sqrt N) parameters)", vys21.theorem_3_1,
               "--block-size s (default ceil(sqrt(N/log2 N))); --seed S (Stage I direction); "

@@ -517,3 +517,89 @@ def proposition_3_4(ds: Dataset, widths, blocks=None, activation: str = "hardtan
     info = {"T": T, "blocks": blocks, "block_rule": rule, "core_widths": W,
             "runs": [[lo, hi] for lo, hi, _ in runs]}
     return Built(network, claims, {"activation": activation, "widths": list(widths), "blocks": blocks}, info)
+
+
+# ---------------------------------------------------------------------------------------------
+# Corollary 4.2 (2 layers, general position)
+
+def corollary_4_2(ds: Dataset, widths=None, activation: str = "relu") -> Built:
+    """Yun, Sra, Jadbabaie 2019, Corollary 4.2: for N points in general position (every set of at
+    most dx + 1 points affinely independent) with one-hot labels of dy classes, a 2-layer network
+    memorizes them when
+
+    * hard-tanh: d1 >= 2N/dx + 2dy, or
+    * ReLU:      d1 >= 4N/dx + 4dy.
+
+    Met exactly (docs/ysj19.md): the points of each class are cut into groups of dx; a hyperplane
+    through a group misses every other point (exact rational linear algebra); a bump of that
+    hyperplane's distance - trap(u) = ReLU(u+2) - ReLU(u+1) - ReLU(u-1) + ReLU(u-2), or the
+    hard-tanh form (hardtanh(2u+3) - hardtanh(2u-3))/2 - is 1 on the group and 0 at every other
+    point.  sum_k ceil(n_k/dx) groups <= N/dx + dy, at 4 ReLUs or 2 hard-tanh units each.
+    """
+    from ..geometry import separating_hyperplane
+
+    if activation not in ACTIVATIONS:
+        raise ConstructionError(f"unknown activation {activation!r} (choose relu or hardtanh)")
+    if ds.task != "classification":
+        raise DataError("Corollary 4.2 is about class labels 1..C (one-hot outputs); this dataset has real labels")
+    n, dx, C = ds.n, ds.d, ds.classes
+    if widths is not None and (len(widths) != 1 or widths[0] < 1):
+        raise ConstructionError(f"Corollary 4.2 has one hidden layer: --widths d1, got {list(widths)}")
+    width = widths[0] if widths else None
+    per = 4 if activation == "relu" else 2
+    groups = []
+    for k in range(1, C + 1):
+        idx = [i for i in range(n) if ds.labels[i] == k]
+        groups += [(k, idx[s:s + dx]) for s in range(0, len(idx), dx)]
+    need = per * len(groups)
+    k2 = 2 if activation == "hardtanh" else 4
+    rule = "user"
+    if width is None:      # the least width the corollary admits: ceil(k N / dx) + k dy
+        width, rule = -(-(k2 * n + k2 * C * dx) // dx), "default (least admissible)"
+    if dx * width < k2 * n + k2 * C * dx:
+        raise ConstructionError(f"width d1 = {width} inadmissible for {activation}: need d1 >= {k2}N/dx + {k2}dy, "
+                                f"i.e. dx*d1 = {dx * width} >= {k2 * n + k2 * C * dx}")
+    if width < need:      # cannot happen when the inequality holds: sum ceil(n_k/dx) <= N/dx + dy
+        raise AssertionError(f"{need} units needed, width {width}")
+    W1, b1, W2 = [], [], [[] for _ in range(C)]
+    margins = []
+    for k, group in groups:
+        a, c = separating_hyperplane(ds.points, group)
+        outside = [abs(sum(x * y for x, y in zip(a, ds.points[j])) - c) for j in range(n) if j not in set(group)]
+        m = min(outside) if outside else Fraction(2)
+        K = -(-2 // m) if m < 2 else Fraction(1)         # K * m >= 2: the bump vanishes off the group
+        K = Fraction(max(1, int(K)))
+        margins.append(str(m))
+        row = [K * v for v in a]
+        if activation == "relu":
+            offsets, outw = (2, 1, -1, -2), (1, -1, -1, 1)
+        else:                                            # hardtanh(2u + 3), hardtanh(2u - 3), weights 1/2, -1/2
+            row = [2 * v for v in row]
+            offsets, outw = (Fraction(3, 2), Fraction(-3, 2)), (Fraction(1, 2), Fraction(-1, 2))
+        scale = 2 if activation == "hardtanh" else 1
+        for o, w in zip(offsets, outw):
+            W1.append(list(row))
+            b1.append(scale * (-K * c + o))
+            for cls in range(C):
+                W2[cls].append(Fraction(w) if cls == k - 1 else Fraction(0))
+    zw, zb = zero_rows(width - len(W1), dx)
+    W1, b1 = W1 + zw, b1 + zb
+    W2 = [r + [Fraction(0)] * (width - len(r)) for r in W2]
+    layers = [(W1, b1, activation), (W2, [Fraction(0)] * C, "identity")]
+    net = network_from_rational_layers(dx, layers)
+    src = f"YSJ19 Cor 4.2 ({'hard-tanh' if activation == 'hardtanh' else 'ReLU'})"
+    act_var = "hardtanh_hidden" if activation == "hardtanh" else "relu_hidden"
+    claims = [
+        DISTINCT,
+        Claim("depth", "depth == 2", src + ": 2-layer network"),
+        Claim("activation", f"{act_var} == 1", src + f": {activation} hidden layer"),
+        Claim("width", f"d * d1 >= {k2} * N + {k2} * dy * d", src + f": d1 >= {k2}N/dx + {k2}dy"),
+        Claim("labels", "one_hot_labels == 1", src + ": one-hot labels"),
+    ]
+    info = {"groups": len(groups), "units_used": len(W1) - (width - need), "width_rule": rule,
+            "general_position": "construction-level test passed (every group's affine hull misses all "
+                                "other points; docs/ysj19.md)",
+            "min_margin": min(margins, key=Fraction) if margins else None}
+    built = Built(net, claims, {"activation": activation, "widths": [width]}, info)
+    built.dataset = ds.one_hot()
+    return built
