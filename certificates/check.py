@@ -13,7 +13,8 @@ Exit codes; the last stdout line is always ``s <VERDICT> ...``:
   1 REJECTED     well-formed, but a claim is false (the first failure is named)
   2 MALFORMED    not a well-formed certificate (bad JSON, duplicate key, float, NaN, bad field)
   3 UNSUPPORTED  format version this checker does not know
-  4 RESOURCE     a resource limit was hit (integer too long, file too big, out of memory)
+  4 RESOURCE     a resource limit was hit (integer too long, file too big, too many layers,
+                 neurons, points or multiply-adds, out of memory)
   5 USAGE        bad command line or unreadable file
 """
 
@@ -51,7 +52,11 @@ def rejected(msg):
 # Strict JSON and number grammar
 
 INT_RE = re.compile(r"-?(0|[1-9][0-9]*|0x[1-9a-f][0-9a-f]*)")
-DEFAULT_LIMITS = {"int_bits": 1 << 22, "bytes": 1 << 31}
+# Resource limits (docs/certificate-format.md, section 17), all checked before any arithmetic:
+# bits per integer, bytes per file, layers, neurons per layer (the input dimension d included),
+# data points, and work = N * params_dense (multiply-adds of the forward pass).
+DEFAULT_LIMITS = {"int_bits": 1 << 22, "bytes": 1 << 31, "layers": 100_000, "width": 1_000_000,
+                  "points": 10_000_000, "work": 10 ** 11}
 LIMITS = dict(DEFAULT_LIMITS)      # set from the command line by main() on every call
 
 
@@ -93,6 +98,8 @@ def canonical(obj):
         return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     except UnicodeEncodeError:
         raise malformed("a string contains an unpaired surrogate (not valid Unicode)")
+    except RecursionError:         # parsed at a shallower stack depth than it is re-encoded at
+        raise malformed("JSON nested too deeply")
 
 
 def is_sha256(v):
@@ -220,7 +227,49 @@ def check_header(cert):
         raise malformed("certificate_sha256: expected 64 lowercase hex digits")
 
 
-def load_dataset(cert, cert_dir):
+def check_limits(cert):
+    """Section 17: refuse a certificate too big to check, from counts and list lengths alone,
+    before any number is converted (a field of the wrong type is left to the later checks)."""
+    ds, net = cert["dataset"], cert["network"]
+    n, d = (ds.get("n"), ds.get("d")) if isinstance(ds, dict) else (None, None)
+    n, d = (n if type(n) is int else 0), (d if type(d) is int else 0)
+    if n > LIMITS["points"]:
+        raise Verdict(4, f"dataset.n: {n} points, more than --max-points={LIMITS['points']}")
+    if d > LIMITS["width"]:
+        raise Verdict(4, f"dataset.d: input dimension {d}, more than --max-width={LIMITS['width']}")
+    claims = cert["claims"] if isinstance(cert["claims"], list) else []
+    if any(isinstance(c, dict) and isinstance(c.get("statement"), str) and "min_sq_dist" in c["statement"]
+           for c in claims) and n * (n - 1) // 2 * d > LIMITS["work"]:     # the O(N^2 d) sweep
+        raise Verdict(4, f"work of min_sq_dist: N(N-1)/2 * d = {n * (n - 1) // 2 * d} pairs x coordinates, "
+                         f"more than --max-work={LIMITS['work']}")
+    layers = net.get("layers") if isinstance(net, dict) else None
+    if not isinstance(layers, list):
+        return
+    if len(layers) > LIMITS["layers"]:
+        raise Verdict(4, f"network.layers: {len(layers)} layers, more than --max-layers={LIMITS['layers']}")
+    def width(layer, where):
+        dens = layer.get("dens") if isinstance(layer, dict) else None
+        m = len(dens) if isinstance(dens, list) else 0
+        if m > LIMITS["width"]:
+            raise Verdict(4, f"{where}: {m} neurons, more than --max-width={LIMITS['width']}")
+        return m
+
+    params, n_in = 0, d
+    for k, layer in enumerate(layers, 1):
+        block = layer.get("residual") if isinstance(layer, dict) else None
+        if isinstance(block, dict):         # residual block: inner n_in -> m, outer m -> n_in
+            m = width(block.get("inner"), f"layer {k} inner")
+            params += (n_in + 1) * m + (m + 1) * width(block.get("outer"), f"layer {k} outer")
+        else:
+            m = width(layer, f"layer {k}")
+            params += (n_in + 1) * m
+            n_in = m
+    if n * params > LIMITS["work"]:
+        raise Verdict(4, f"work N * params_dense = {n} * {params} = {n * params}, more than "
+                         f"--max-work={LIMITS['work']}")
+
+
+def load_dataset(cert, cert_dir, allow_symlink=False):
     ds = cert["dataset"]
     where = "file" if isinstance(ds, dict) and "file" in ds else "inline"
     need(ds, ("sha256", "n", "d", "dy", where), "dataset")
@@ -231,8 +280,16 @@ def load_dataset(cert, cert_dir):
         name = str_field(ds["file"], "dataset.file")
         if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}", name):
             raise malformed("dataset.file: must be a plain file name beside the certificate ([A-Za-z0-9._-])")
+        path = os.path.join(cert_dir, name)
         try:
-            raw = read_bytes(os.path.join(cert_dir, name))
+            # Only a regular file beside the certificate: a symbolic link (which may point
+            # anywhere), a FIFO or a device is refused unless --allow-dataset-symlink is given.
+            if os.path.islink(path) and not allow_symlink:
+                raise Verdict(5, f"dataset file {name} is a symbolic link; not followed without "
+                                 f"--allow-dataset-symlink")
+            if os.path.exists(path) and not os.path.isfile(path):
+                raise Verdict(5, f"dataset file {name} is not a regular file")
+            raw = read_bytes(path)
         except OSError as e:
             raise Verdict(5, f"cannot read dataset file {name}: {e.strerror}")
         digest = hashlib.sha256(raw).hexdigest()
@@ -274,40 +331,55 @@ def load_dataset(cert, cert_dir):
             "sha256": digest}
 
 
+def parse_layer(layer, where, n_in):
+    """One affine map: (activation, integer rows, integer biases, positive denominators)."""
+    need(layer, ("activation", "dens", "weights", "bias"), where)
+    act = layer["activation"]
+    if act not in ACTIVATIONS:
+        raise malformed(f"{where}: unknown activation {str(act)[:20]!r}")
+    dens = [to_int(v, f"{where} den {j}") for j, v in enumerate(lst(layer["dens"], f"{where}.dens"))]
+    n_out = len(dens)
+    if n_out == 0:
+        raise malformed(f"{where}: a layer needs at least one neuron")
+    bias = [to_int(v, f"{where} bias {j}") for j, v in enumerate(lst(layer["bias"], f"{where}.bias", n_out))]
+    rows = []
+    for j, row in enumerate(lst(layer["weights"], f"{where}.weights", n_out)):
+        r = [to_int(v, f"{where} neuron {j} weight {i}") for i, v in enumerate(lst(row, f"{where} neuron {j}", n_in))]
+        if dens[j] <= 0:
+            raise malformed(f"{where} neuron {j}: denominator must be positive")
+        if math.gcd(dens[j], bias[j], *r) != 1:
+            raise malformed(f"{where} neuron {j}: numerators and denominator share a factor (not canonical)")
+        rows.append(r)
+    return act, rows, bias, dens
+
+
 def load_network(cert, d, dy):
+    """Entries: [layer] for a plain layer, [inner, outer] for a residual block h + outer(inner(h))."""
     net = need(cert["network"], ("input_dim", "layers"), "network")
     if count(net["input_dim"], "network.input_dim", 1) != d:
         raise rejected(f"network.input_dim {net['input_dim']} differs from the data dimension {d}")
-    layers = []
+    entries = []
     n_in = d
     for k, layer in enumerate(lst(net["layers"], "network.layers"), 1):
-        where = f"layer {k}"
-        need(layer, ("activation", "dens", "weights", "bias"), where)
-        act = layer["activation"]
-        if act not in ACTIVATIONS:
-            raise malformed(f"{where}: unknown activation {str(act)[:20]!r}")
-        dens = [to_int(v, f"{where} den {j}") for j, v in enumerate(lst(layer["dens"], f"{where}.dens"))]
-        n_out = len(dens)
-        if n_out == 0:
-            raise malformed(f"{where}: a layer needs at least one neuron")
-        bias = [to_int(v, f"{where} bias {j}") for j, v in enumerate(lst(layer["bias"], f"{where}.bias", n_out))]
-        rows = []
-        for j, row in enumerate(lst(layer["weights"], f"{where}.weights", n_out)):
-            r = [to_int(v, f"{where} neuron {j} weight {i}") for i, v in enumerate(lst(row, f"{where} neuron {j}", n_in))]
-            if dens[j] <= 0:
-                raise malformed(f"{where} neuron {j}: denominator must be positive")
-            if math.gcd(dens[j], bias[j], *r) != 1:
-                raise malformed(f"{where} neuron {j}: numerators and denominator share a factor (not canonical)")
-            rows.append(r)
-        layers.append((act, rows, bias, dens))
-        n_in = n_out
-    if not layers:
+        if isinstance(layer, dict) and "residual" in layer:
+            need(layer, ("residual",), f"layer {k}")
+            block = need(layer["residual"], ("inner", "outer"), f"layer {k} (residual)")
+            inner = parse_layer(block["inner"], f"layer {k} inner", n_in)
+            outer = parse_layer(block["outer"], f"layer {k} outer", len(inner[3]))
+            if inner[0] == "identity" or outer[0] != "identity" or len(outer[3]) != n_in:
+                raise malformed(f"layer {k} (residual): inner needs an activation, outer must be identity "
+                                f"back to dimension {n_in}")
+            entries.append([inner, outer])
+        else:
+            entries.append([parse_layer(layer, f"layer {k}", n_in)])
+            n_in = len(entries[-1][0][3])
+    if not entries:
         raise malformed("network.layers: at least one layer is needed")
-    if layers[-1][0] != "identity":
-        raise rejected("output layer: activation must be identity")
+    if len(entries[-1]) != 1 or entries[-1][0][0] != "identity":
+        raise rejected("output layer: must be a plain layer with activation identity")
     if n_in != dy:
         raise rejected(f"network has {n_in} outputs, the labels have dy = {dy}")
-    return layers
+    return entries
 
 
 def same_json(a, b):
@@ -324,25 +396,30 @@ def bitlen_rat(num, den):
     return abs(num // g).bit_length() + (den // g).bit_length()
 
 
-def recompute_sizes(layers, d):
-    widths = [len(layer[3]) for layer in layers[:-1]]
-    dims = [d] + [len(layer[3]) for layer in layers]
-    layer_bits, numbits, nonzero = [], 0, 0
-    for act, rows, bias, dens in layers:
-        best = 0
-        for r, b, den in zip(rows, bias, dens):
-            for v in r + [b]:
-                if v:
-                    nonzero += 1
-                best = max(best, bitlen_rat(v, den))
-                numbits = max(numbits, abs(v // math.gcd(v, den)).bit_length())
-        layer_bits.append(best)
+def recompute_sizes(entries, d):
+    """Sizes over the affine maps on the input-output path (a residual block has two)."""
+    widths = [len(entry[0][3]) for entry in entries[:-1]]        # a block counts its hidden width
+    layer_bits, numbits, nonzero, dense, n_in = [], 0, 0, 0, d
+    for entry in entries:
+        stream = n_in
+        for act, rows, bias, dens in entry:
+            dense += (n_in + 1) * len(dens)
+            best = 0
+            for r, b, den in zip(rows, bias, dens):
+                for v in r + [b]:
+                    if v:
+                        nonzero += 1
+                    best = max(best, bitlen_rat(v, den))
+                    numbits = max(numbits, abs(v // math.gcd(v, den)).bit_length())
+            layer_bits.append(best)
+            n_in = len(dens)
+        n_in = n_in if len(entry) == 1 else stream
     return {
-        "depth": len(layers),
+        "depth": len(layer_bits),
         "width": max(widths, default=0),
         "widths": widths,
         "hidden_neurons": sum(widths),
-        "params_dense": sum((a + 1) * b for a, b in zip(dims, dims[1:])),
+        "params_dense": dense,
         "params_nonzero": nonzero,
         "bit_complexity": max(layer_bits),
         "max_numerator_bits": numbits,
@@ -350,28 +427,73 @@ def recompute_sizes(layers, d):
     }
 
 
-def forward(layers, x):
+def apply_layer(layer, a, c):
+    """One affine map and its activation on a point's values a / c; returns (a', c')."""
+    act, rows, bias, dens = layer
+    nums, ds = [], []
+    for r, b, den in zip(rows, bias, dens):
+        z = sum(map(mul, r, a)) + b * c
+        D = den * c
+        if act == "relu" and z < 0:
+            z = 0
+        elif act == "hardtanh":
+            z = max(-D, min(D, z))
+        g = math.gcd(z, D)
+        nums.append(z // g)
+        ds.append(D // g)
+    c = math.lcm(*ds)
+    return [v * (c // q) for v, q in zip(nums, ds)], c
+
+
+def min_sq_distance(xs):
+    """Exact min over i != j of |x_i - x_j|^2 as a reduced (num, den); (0, 1) when N < 2.
+    Points are scaled to integers and swept in lexicographic order: a pair whose first-coordinate
+    gap alone reaches the best value so far ends the inner loop."""
+    if len(xs) < 2:
+        return 0, 1
+    den = math.lcm(*(q for x in xs for _, q in x))
+    pts = sorted([p * (den // q) for p, q in x] for x in xs)
+    best = None
+    for i, a in enumerate(pts):
+        for j in range(i + 1, len(pts)):
+            b = pts[j]
+            gap = b[0] - a[0]
+            if best is not None and gap * gap >= best:
+                break
+            s = sum((u - v) * (u - v) for u, v in zip(a, b))
+            if best is None or s < best:
+                best = s
+    g = math.gcd(best, den * den)
+    return best // g, den * den // g
+
+
+class LazyEnv(dict):
+    """Claim variables; a value given as a function is computed on first use (costly ones)."""
+
+    def __getitem__(self, key):
+        v = dict.__getitem__(self, key)
+        if callable(v):
+            v = v()
+            dict.__setitem__(self, key, v)
+        return v
+
+
+def forward(entries, x):
     """Exact forward pass of one point; x is a list of (num, den).  Returns [(num, den)].
 
     The point's values are integers over one positive denominator c; neuron j's pre-activation
     is (W_j . a + b_j c) / (den_j c), activated on the numerator, reduced, and the layer's new
-    common denominator is the lcm of the reduced ones."""
+    common denominator is the lcm of the reduced ones.  A residual block adds its output to
+    its input (over the lcm of the two denominators)."""
     c = math.lcm(*(q for _, q in x))
     a = [p * (c // q) for p, q in x]
-    for act, rows, bias, dens in layers:
-        nums, ds = [], []
-        for r, b, den in zip(rows, bias, dens):
-            z = sum(map(mul, r, a)) + b * c
-            D = den * c
-            if act == "relu" and z < 0:
-                z = 0
-            elif act == "hardtanh":
-                z = max(-D, min(D, z))
-            g = math.gcd(z, D)
-            nums.append(z // g)
-            ds.append(D // g)
-        c = math.lcm(*ds)
-        a = [v * (c // q) for v, q in zip(nums, ds)]
+    for entry in entries:
+        if len(entry) == 1:
+            a, c = apply_layer(entry[0], a, c)
+        else:
+            a1, c1 = apply_layer(entry[1], *apply_layer(entry[0], a, c))
+            l = math.lcm(c, c1)
+            a, c = [u * (l // c) + v * (l // c1) for u, v in zip(a, a1)], l
     out = []
     for v in a:
         g = math.gcd(v, c)
@@ -505,29 +627,44 @@ def check_claims(cert, env):
 # ---------------------------------------------------------------------------------------------
 
 def read_bytes(path):
+    """At most --max-bytes bytes of a file or of stdin (-).  A regular file's size is checked
+    before reading; anything else (a pipe, /dev/zero, ...) is read in chunks up to the limit."""
+    limit = LIMITS["bytes"]
     if path == "-":
-        data = sys.stdin.buffer.read(LIMITS["bytes"] + 1)
-    else:
-        if os.path.getsize(path) > LIMITS["bytes"]:
-            raise Verdict(4, f"{path}: larger than --max-bytes={LIMITS['bytes']}")
-        with open(path, "rb") as f:
-            data = f.read()
-    if len(data) > LIMITS["bytes"]:
-        raise Verdict(4, f"input larger than --max-bytes={LIMITS['bytes']}")
-    return data
+        return read_limited(sys.stdin.buffer, limit, 1 << 20)
+    size = os.path.getsize(path) if os.path.isfile(path) else 0
+    if size > limit:
+        raise Verdict(4, f"{path}: larger than --max-bytes={limit}")
+    with open(path, "rb") as f:
+        return read_limited(f, limit, size + 1 if size else 1 << 20)
 
 
-def check(path, quiet=False):
+def read_limited(f, limit, step):
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = f.read(min(step, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise Verdict(4, f"input larger than --max-bytes={limit}")
+    return b"".join(chunks)
+
+
+def check(path, quiet=False, allow_dataset_symlink=False):
     try:
         data = read_bytes(path)
     except OSError as e:
         raise Verdict(5, f"cannot read {path}: {e.strerror}")
     cert = parse_json(data)
     check_header(cert)
+    check_limits(cert)
     if data != canonical(cert) + b"\n":
         raise malformed("file is not in canonical form (sorted keys, no whitespace, one final newline)")
     out = []
-    ds = load_dataset(cert, os.path.dirname(os.path.abspath(path)) if path != "-" else ".")
+    ds = load_dataset(cert, os.path.dirname(os.path.abspath(path)) if path != "-" else ".",
+                      allow_dataset_symlink)
     n, d, dy = ds["n"], ds["d"], ds["dy"]
     out.append(f"c dataset: N={n} d={d} dy={dy} task={ds['task']} sha256={ds['sha256']}")
     layers = load_network(cert, d, dy)
@@ -556,18 +693,27 @@ def check(path, quiet=False):
                                f"{fmt(cp, cq)}, label is {fmt(yp, yq)}")
     out.append(f"c forward: all {n} points evaluated exactly; outputs equal the labels and the claimed outputs")
 
-    acts = {layer[0] for layer in layers[:-1]}
+    acts = {entry[0][0] for entry in layers[:-1]}
     env = {k: v for k, v in sizes.items() if k not in ("widths", "layer_bits")}
     env.update({f"d{k}": w for k, w in enumerate(sizes["widths"], 1)})
     env.update({"N": n, "d": d, "dy": dy, "hidden": sizes["hidden_neurons"], "classes": ds["classes"],
                 "log2_classes_floor": max(ds["classes"].bit_length() - 1, 0),
                 "bits_after_first": max(sizes["layer_bits"][1:], default=0),
+                "residual_hidden": sum(len(entry[0][3]) for entry in layers if len(entry) == 2),
                 "relu_hidden": int(acts == {"relu"}), "hardtanh_hidden": int(acts == {"hardtanh"}),
                 "distinct_points": int(len({tuple(x) for x in ds["x"]}) == n),
                 "labels_in_unit_box": int(ds["task"] == "regression" and
                                           all(-q <= p <= q for y in ds["y"] for p, q in y)),
                 "one_hot_labels": int(ds["task"] == "regression" and
                                       all(sorted(y) == [(0, 1)] * (len(y) - 1) + [(1, 1)] for y in ds["y"]))})
+    env = LazyEnv(env)
+    msd = []                                # computed once, only if a claim names it
+
+    def min_sq(part):
+        if not msd:
+            msd.extend(min_sq_distance(ds["x"]))
+        return msd[part]
+    env.update({"min_sq_dist_num": lambda: min_sq(0), "min_sq_dist_den": lambda: min_sq(1)})
     out += check_claims(cert, env)
 
     body = {k: v for k, v in cert.items() if k != "certificate_sha256"}
@@ -578,6 +724,130 @@ def check(path, quiet=False):
     out.append(f"c construction: {c['id']} ({c['paper']}, {c['theorem']})")
     out.append("c UNCHECKED (informative only): construction.params, recipe, info, generator")
     return out, f"{digest} {ds['sha256']}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Precision witnesses (--witness, docs/precision.md): "rounding original_network as stated breaks
+# the decision rule at this point".  The rounding is recomputed from original_network, the point
+# is evaluated exactly, and the exact output must violate the rule.  VERIFIED WITNESS (exit 0)
+# when all of that holds, REJECTED (exit 1) when it does not, MALFORMED (2) for a bad file.
+
+WITNESS_KEYS = ("format", "version", "claim", "rounding", "decision", "point_index", "point", "output",
+                "original_network", "network", "source", "witness_sha256")
+
+
+def round_half_even(a, b):
+    """The integer nearest to a / b (b > 0), ties to even."""
+    q, r = divmod(a, b)
+    if 2 * r > b or (2 * r == b and q & 1):
+        q += 1
+    return q
+
+
+def round_value(v, den, kind, n):
+    """v/den rounded to the multiple of 2^-n ("fixed") or to n significant bits with unbounded
+    exponent ("float"), nearest, ties to even; returned as (m, e) meaning m * 2^e."""
+    if kind == "fixed":
+        return (round_half_even(v << n, den) if n >= 0 else round_half_even(v, den << -n)), -n
+    if v == 0:
+        return 0, 0
+    e = abs(v).bit_length() - den.bit_length()
+    if (abs(v) << max(-e, 0)) < (den << max(e, 0)):
+        e -= 1                                       # 2^e <= |v|/den < 2^(e+1)
+    s = n - 1 - e
+    return (round_half_even(v << s, den) if s >= 0 else round_half_even(v, den << -s)), -s
+
+
+def round_map(layer, kind, n):
+    """One parsed affine map with every weight and bias rounded, in canonical integer form."""
+    act, rows, bias, dens = layer
+    out_rows, out_bias, out_dens = [], [], []
+    for r, b, den in zip(rows, bias, dens):
+        parts = [round_value(v, den, kind, n) for v in r + [b]]
+        E = max([0] + [-e for m, e in parts if m])
+        nums = [m << (e + E) if m else 0 for m, e in parts]
+        g = math.gcd(1 << E, *nums)
+        out_rows.append([v // g for v in nums[:-1]])
+        out_bias.append(nums[-1] // g)
+        out_dens.append((1 << E) // g)
+    return act, out_rows, out_bias, out_dens
+
+
+def check_witness(path):
+    try:
+        data = read_bytes(path)
+    except OSError as e:
+        raise Verdict(5, f"cannot read {path}: {e.strerror}")
+    w = parse_json(data)
+    if not isinstance(w, dict) or w.get("format") != "exactmem-precision-witness":
+        raise malformed("format: expected 'exactmem-precision-witness'")
+    if w.get("version") != "1.0":
+        raise Verdict(3, f"witness version {str(w.get('version'))[:20]!r}; this checker reads 1.0")
+    need(w, WITNESS_KEYS, "witness")
+    if data != canonical(w) + b"\n":
+        raise malformed("file is not in canonical form (sorted keys, no whitespace, one final newline)")
+    if w["claim"] != "rounding-fails":
+        raise malformed("claim: expected 'rounding-fails'")
+    kind = w["rounding"].get("kind") if isinstance(w["rounding"], dict) else None
+    if kind not in ("fixed", "float"):
+        raise malformed("rounding.kind: expected 'fixed' or 'float'")
+    letter = "k" if kind == "fixed" else "p"
+    n = need(w["rounding"], ("kind", letter), "rounding")[letter]
+    if type(n) is not int or (kind == "float" and n < 1):
+        raise malformed(f"rounding.{letter}: expected an integer" + (" >= 1" if kind == "float" else ""))
+    if abs(n) > LIMITS["int_bits"]:
+        raise Verdict(4, f"rounding.{letter} = {n} exceeds --max-int-bits={LIMITS['int_bits']}")
+    index = count(w["point_index"], "point_index")
+    x = [to_rat(v, "point") for v in lst(w["point"], "point")]
+    if not x:
+        raise malformed("point: at least one coordinate")
+    dec = w["decision"]
+    task = dec.get("task") if isinstance(dec, dict) else None
+    if task == "classification":
+        need(dec, ("task", "label"), "decision")
+        if type(dec["label"]) is not int:
+            raise malformed("decision.label: a class label is a JSON integer")
+        y, tol, rule = [(dec["label"], 1)], None, f"|F(x) - {dec['label']}| < 1/2"
+    elif task == "regression":
+        need(dec, ("task", "label", "tol"), "decision")
+        y = [to_rat(v, "decision.label") for v in lst(dec["label"], "decision.label")]
+        tol = to_rat(dec["tol"], "decision.tol")
+        if not y or tol[0] < 0:
+            raise malformed("decision: a non-empty label and a tolerance >= 0 are needed")
+        rule = f"max_o |F_o(x) - y_o| <= {fmt(*tol)}"
+    else:
+        raise malformed("decision.task: expected 'classification' or 'regression'")
+    if not isinstance(w["source"], dict) or not is_sha256(w["witness_sha256"]):
+        raise malformed("source must be an object and witness_sha256 64 lowercase hex digits")
+    original = load_network({"network": w["original_network"]}, len(x), len(y))
+    network = load_network({"network": w["network"]}, len(x), len(y))
+    for k, (eo, en) in enumerate(zip(original, network), 1):
+        if len(eo) != len(en) or [round_map(m, kind, n) for m in eo] != en:
+            raise rejected(f"network layer {k} is not original_network's layer {k} rounded ({kind}, {letter}={n})")
+    if len(original) != len(network):
+        raise rejected("network and original_network have different numbers of layers")
+    out = forward(network, x)
+    claimed = [to_rat(v, "output") for v in lst(w["output"], "output", len(y))]
+    if out != claimed:
+        o = next(i for i, (a, b) in enumerate(zip(out, claimed)) if a != b)
+        raise rejected(f"output {o}: the network computes {fmt(*out[o])}, the witness claims {fmt(*claimed[o])}")
+    if task == "classification":
+        (p, q), c = out[0], y[0][0]
+        violated = 2 * abs(p - c * q) >= q
+    else:
+        tp, tq = tol
+        violated = any(abs(p * yq - yp * q) * tq > tp * q * yq for (p, q), (yp, yq) in zip(out, y))
+    if not violated:
+        raise rejected(f"the output {', '.join(fmt(*v) for v in out)} meets the rule {rule}: not a witness")
+    digest = hashlib.sha256(canonical({k: v for k, v in w.items() if k != "witness_sha256"})).hexdigest()
+    if digest != w["witness_sha256"]:
+        raise rejected(f"witness_sha256 mismatch: computed {digest}, witness says {w['witness_sha256']}")
+    lines = [f"c rounding: {kind} {letter}={n} of original_network recomputed; it equals network "
+             f"({len(network)} layers)",
+             f"c point {index}: evaluated exactly, output {', '.join(fmt(*v) for v in out)}",
+             f"c decision rule: {rule} does not hold",
+             "c UNCHECKED (informative only): source, and that the point and label are the source dataset's"]
+    return lines, f"WITNESS {digest} point {index}: rounding {kind} {letter}={n} violates {rule}"
 
 
 def printable(text):
@@ -598,12 +868,27 @@ def main(argv=None):
                         help="refuse integers longer than this many bits (default %(default)s)")
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_LIMITS["bytes"],
                         help="refuse inputs larger than this (default %(default)s)")
+    parser.add_argument("--max-layers", type=int, default=DEFAULT_LIMITS["layers"],
+                        help="refuse networks with more layers (default %(default)s)")
+    parser.add_argument("--max-width", type=int, default=DEFAULT_LIMITS["width"],
+                        help="refuse layers with more neurons, and inputs of higher dimension (default %(default)s)")
+    parser.add_argument("--max-points", type=int, default=DEFAULT_LIMITS["points"],
+                        help="refuse datasets with more points (default %(default)s)")
+    parser.add_argument("--max-work", type=int, default=DEFAULT_LIMITS["work"],
+                        help="refuse when N * params_dense exceeds this (default %(default)s)")
+    parser.add_argument("--allow-dataset-symlink", action="store_true",
+                        help="follow a dataset file that is a symbolic link (refused by default)")
+    parser.add_argument("--witness", action="store_true",
+                        help="the file is a precision witness (exactmem precision; docs/precision.md)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
     code, lines, tail = 5, [], ""
     try:
         args = parser.parse_args(argv)
         LIMITS["int_bits"], LIMITS["bytes"] = args.max_int_bits, args.max_bytes
-        lines, tail = check(args.certificate)
+        LIMITS["layers"], LIMITS["width"] = args.max_layers, args.max_width
+        LIMITS["points"], LIMITS["work"] = args.max_points, args.max_work
+        lines, tail = (check_witness(args.certificate) if args.witness else
+                       check(args.certificate, allow_dataset_symlink=args.allow_dataset_symlink))
         code = 0
         if args.quiet:
             lines = []

@@ -22,18 +22,22 @@ VERSION = "1.0"
 SCHEMA_ID = "https://exactmem.invalid/schema/certificate-1.json"
 
 
+def _layer_json(layer) -> dict:
+    return {
+        "activation": layer.activation,
+        "dens": [encode_int(v) for v in layer.dens],
+        "weights": [[encode_int(v) for v in row] for row in layer.weights],
+        "bias": [encode_int(v) for v in layer.bias],
+    }
+
+
 def network_json(network) -> dict:
+    from .network import ResidualBlock
+
     return {
         "input_dim": network.input_dim,
-        "layers": [
-            {
-                "activation": layer.activation,
-                "dens": [encode_int(v) for v in layer.dens],
-                "weights": [[encode_int(v) for v in row] for row in layer.weights],
-                "bias": [encode_int(v) for v in layer.bias],
-            }
-            for layer in network.layers
-        ],
+        "layers": [{"residual": {"inner": _layer_json(e.inner), "outer": _layer_json(e.outer)}}
+                   if isinstance(e, ResidualBlock) else _layer_json(e) for e in network.layers],
     }
 
 
@@ -78,8 +82,48 @@ def claim_env(ds: Dataset, network) -> dict:
         "classes": ds.classes or 0,
         "log2_classes_floor": max((ds.classes or 0).bit_length() - 1, 0),
         "bits_after_first": max(network.sizes()["layer_bits"][1:], default=0),
+        "residual_hidden": network.residual_hidden,
     })
+    env = _LazyEnv(env)
+    env.update({"min_sq_dist_num": lambda: _min_sq(ds).numerator, "min_sq_dist_den": lambda: _min_sq(ds).denominator})
     return env
+
+
+class _LazyEnv(dict):
+    """A value given as a function is computed on first use (the checker does the same)."""
+
+    def __getitem__(self, key):
+        v = dict.__getitem__(self, key)
+        if callable(v):
+            v = v()
+            dict.__setitem__(self, key, v)
+        return v
+
+
+def _min_sq(ds: Dataset):
+    """Exact minimum squared pairwise distance as a Fraction (0 when N < 2)."""
+    from fractions import Fraction
+
+    m = ds.min_sq_distance()
+    return Fraction(0) if m is None else m
+
+
+def json_safe(obj):
+    """Informative values made safe for the format: integers of 15 digits or more become INT
+    strings, Fractions RAT strings (a JSON number has at most 15 digits, section 3.3)."""
+    from fractions import Fraction
+
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, int):
+        return obj if -10**15 < obj < 10**15 else encode_int(obj)
+    if isinstance(obj, Fraction):
+        return encode_rat(obj)
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    raise TypeError(f"not JSON-safe: {type(obj).__name__}")
 
 
 def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: dict,
@@ -100,15 +144,15 @@ def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: d
         "version": VERSION,
         "$schema": SCHEMA_ID,
         "generator": {"name": "exactmem", "version": __version__},
-        "construction": {**construction, "params": built.params},
-        "recipe": recipe,
+        "construction": {**construction, "params": json_safe(built.params)},
+        "recipe": json_safe(recipe),
         "dataset": {"sha256": ds.digest(), "n": ds.n, "d": ds.d, "dy": ds.dy,
                     **({"file": data_file} if data_file else {"inline": ds.body()})},
         "network": network_json(net),
         "outputs": [[encode_rat(v) for v in out] for out in outputs],
         "sizes": net.sizes(),
         "claims": claims,
-        "info": built.info,
+        "info": json_safe(built.info),
     }
     body["certificate_sha256"] = hashlib.sha256(canonical_bytes(body)).hexdigest()
     return body

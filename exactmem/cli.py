@@ -68,6 +68,8 @@ def _build_options(args) -> dict:
         opts["block_size"] = args.block_size
     if args.depth is not None:
         opts["depth"] = args.depth
+    if args.width is not None:
+        opts["width"] = args.width
     if args.direction is not None:
         opts["direction"] = _widths(args.direction, "--direction")
     if args.blocks is not None:
@@ -122,6 +124,14 @@ def cmd_info(args) -> int:
             print(f"    {cl['statement']:45s} {cl['lhs']} vs {cl['rhs']}   [{cl['source']}]")
         if cert.get("info"):
             print(f"  informative: {json.dumps(cert['info'])}")
+        lb = (cert.get("info") or {}).get("lower_bound")
+        if isinstance(lb, dict):                     # yy26: the lower side next to the measured W^2 L^2
+            i = cert["info"]
+            print(f"  W^2 L^2 = {i.get('W2L2')} (measured width and depth); N log2(1/delta) = "
+                  f"{i.get('N_log2_inv_delta')}; ratio {i.get('ratio_delta')}; N (F+1) = {i.get('N_F_plus_1')}")
+            print(f"  lower bound (VC, {lb.get('source', '')[:60]}...): VC_up(this architecture) = "
+                  f"{lb.get('vc_upper_of_this_architecture')} (>= N); L_min at the measured width = "
+                  f"{lb.get('L_min_vc_at_measured_width')}, W^2 L_min^2 = {lb.get('W2_Lmin2_at_measured_width')}")
     except (KeyError, TypeError):
         raise UsageError(f"{args.certificate}: not an exactmem certificate") from None
     return 0
@@ -180,6 +190,63 @@ def cmd_regress(args) -> int:
     return 1 if failures else 0
 
 
+def cmd_tradeoff(args) -> int:
+    from .tradeoff import run_tradeoff
+
+    widths = _widths(args.widths) if args.widths else []
+    if not widths and not args.tiny_delta:
+        raise UsageError("tradeoff needs --widths W1,W2,... (with --data SPEC) and/or --tiny-delta")
+    if widths and not args.data:
+        raise UsageError("--data SPEC is required with --widths (see --data-help)")
+    return run_tradeoff(args.data, widths, Path(args.out), seed=args.seed, classes=args.classes,
+                        check=not args.no_check, plot=not args.no_plot, tiny_delta=args.tiny_delta,
+                        tiny_n=args.n, title=args.title)
+
+
+def cmd_precision(args) -> int:
+    from .precision import analyze, format_table
+    from .rational import parse_literal
+
+    tol = None
+    if args.tol is not None:
+        try:
+            tol = parse_literal(args.tol)
+        except ValueError as e:
+            raise UsageError(f"--tol: {e}") from None
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()] if args.formats else []
+    out = Path(args.out) if args.out else Path(Path(args.certificate).name.removesuffix(".json") + "-precision")
+    out.mkdir(parents=True, exist_ok=True)
+    log = None if args.quiet else (lambda m: print(f"  .. {m}", file=sys.stderr, flush=True))
+    report = analyze(args.certificate, tol=tol, formats=formats, out_dir=out, window=args.window,
+                     check=not args.no_check, log=log)
+    print(format_table(report))
+    print(f"report, certificates and witnesses in {out}/")
+    bad = [k for k in ("fixed", "float") for role in ("suffice", "witness")
+           if report.get(k, {}).get(f"{role}_check", {}).get("exit", 0) != 0]
+    return 1 if bad else 0
+
+
+def cmd_sgd_near(args) -> int:
+    from .sgd import run
+
+    try:
+        eps = [float(v) for v in args.eps.split(",")]       # a float experiment (YSJ19 Thm 5.1)
+    except ValueError:
+        raise UsageError(f"--eps expects comma-separated numbers, got {args.eps!r}") from None
+    report = run(args.certificate, eps, epochs=args.epochs, seed=args.seed, out_dir=args.out)
+    print(f"{report['construction']} N={report['N']} params={report['params']} eta={report['eta']:.3g} "
+          f"(float64 experiment, not a certificate)")
+    print(f"{'eps':>8s} {'inside rho':>10s} {'R(0)':>11s} {'min R':>11s} {'max |xi|':>10s}")
+    for r in report["runs"]:
+        print(f"{r['eps']:8.1e} {str(r['inside_pattern_radius']):>10s} {r['risk0']:11.3e} {r['plateau']:11.3e} "
+              f"{r['max_xi']:10.3e}")
+    if report["slopes"]:
+        print(f"log-log slopes: R(0) ~ eps^{report['slopes']['risk0_vs_eps']:.2f} (theorem: 2), "
+              f"min R ~ eps^{report['slopes']['plateau_vs_eps']:.2f} (theorem: 4 at the plateau)")
+    print(f"report and plot in {args.out}/")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="exactmem", description="Exact, certified memorization constructions for ReLU networks.")
     p.add_argument("--version", action="version", version=f"exactmem {__version__}")
@@ -197,7 +264,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--activation", choices=["relu", "hardtanh"])
     b.add_argument("--bias-rule", choices=["knot", "mid"], help="zhang17 only")
     b.add_argument("--block-size", type=int, help="vys21: points per block s")
-    b.add_argument("--depth", type=int, help="vys21-depth: depth budget L")
+    b.add_argument("--depth", type=int, help="vys21-depth, yy26: depth budget L")
+    b.add_argument("--width", type=int, help="yy26: target width W")
     b.add_argument("--direction", help="vys21: Stage I direction v as integers, tried first")
     b.add_argument("--blocks", help="ysj19-prop3.4: block indices l1,...,lm (1-based)")
     b.add_argument("--encoding", dest="output_mode", choices=["onehot", "class"],
@@ -213,8 +281,36 @@ def make_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="build, certify and check the constructions on a built-in dataset")
     d.add_argument("--out", default="exactmem-demo", help="folder for the certificates (default %(default)s)")
     d.add_argument("--no-check", action="store_true")
+    g = sub.add_parser("sgd-near", help="YSJ19 Thm 5.1 experiment: SGD from a perturbed exact memorizer (float64)")
+    g.add_argument("certificate")
+    g.add_argument("--eps", default="1e-1,3e-2,1e-2,3e-3,1e-3", help="perturbation sizes (default %(default)s)")
+    g.add_argument("--epochs", type=int, default=200)
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--out", default="exactmem-sgd", help="folder for the report and plot (default %(default)s)")
     r = sub.add_parser("regress", help="regenerate golden certificates, byte-compare, re-check")
     r.add_argument("--golden", default=str(GOLDEN))
+    t = sub.add_parser("tradeoff", help="yy26 across target widths: build, certify, check; markdown table + plot")
+    t.add_argument("--data", help="data SPEC (see --data-help); class labels 1..C")
+    t.add_argument("--widths", help="target widths W, e.g. 12,16,32,64")
+    t.add_argument("--out", default="exactmem-tradeoff", help="folder for certificates, table, plot (default %(default)s)")
+    t.add_argument("--seed", type=int, help="seed for random data without seed=, and for Stage I")
+    t.add_argument("--classes", type=int, help="read file labels as classes 1..C")
+    t.add_argument("--tiny-delta", action="store_true",
+                   help="also build the depth-3 member on N points with delta = 2^-200 (N from --n)")
+    t.add_argument("--n", type=int, default=1000, help="--tiny-delta: number of points (default %(default)s)")
+    t.add_argument("--no-check", action="store_true", help="skip the independent checker")
+    t.add_argument("--no-plot", action="store_true", help="skip the matplotlib plot")
+    t.add_argument("--title", help="table/plot title (default: the data SPEC)")
+    pr = sub.add_parser("precision", help="least bits the certificate's network needs; checkable claims")
+    pr.add_argument("certificate")
+    pr.add_argument("--tol", help="regression tolerance (exact, e.g. 1/500; default 1/1000 of the label range)")
+    pr.add_argument("--out", help="folder for report.json, suffice certificates, fail witnesses "
+                                  "(default CERT-precision)")
+    pr.add_argument("--formats", default="float64,float32,float16,bfloat16",
+                    help="IEEE formats to evaluate (default %(default)s; empty for none)")
+    pr.add_argument("--window", type=int, default=4, help="values below each answer also evaluated (default 4)")
+    pr.add_argument("--no-check", action="store_true", help="do not run check.py on the written claims")
+    pr.add_argument("-q", "--quiet", action="store_true")
     return p
 
 
@@ -225,9 +321,10 @@ def main(argv=None) -> int:
             print(DATA_HELP, end="")
             return 0
         handlers = {"list": cmd_list, "build": cmd_build, "check": cmd_check, "info": cmd_info,
-                    "demo": cmd_demo, "regress": cmd_regress}
+                    "demo": cmd_demo, "regress": cmd_regress, "sgd-near": cmd_sgd_near, "tradeoff": cmd_tradeoff,
+                    "precision": cmd_precision}
         if args.command is None:
-            raise UsageError("missing command (list, build, check, info, demo, regress); try --help")
+            raise UsageError("missing command (list, build, check, info, demo, regress, tradeoff); try --help")
         return handlers[args.command](args)
     except ExactmemError as e:
         print(f"exactmem: error: {e}", file=sys.stderr)

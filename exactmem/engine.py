@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from flint import fmpz_mat
 
-from .network import Network
+from .network import Network, ResidualBlock
 
 
 # Below this many bits, a layer's rows are brought to one common denominator (cheap, columns
@@ -72,6 +72,20 @@ def _layer_values(Z: list[int], n: int, layer, cols: list[int]):
     return rows, new_cols
 
 
+def _apply(layer, rows, cols, n):
+    A = fmpz_mat(len(rows) + 1, n, [v for row in rows for v in row] + cols)
+    Wb = fmpz_mat(layer.n_out, len(rows) + 1, [v for row, b in zip(layer.weights, layer.bias) for v in (*row, b)])
+    return _layer_values([int(v) for v in (Wb * A).entries()], n, layer, cols)
+
+
+def _add(rows, cols, rows2, cols2):
+    """Entrywise sum of two states, over the columns' lcm denominators (residual connection)."""
+    new = [math.lcm(a, b) for a, b in zip(cols, cols2)]
+    out = [[x * (c // a) + y * (c // b) for x, y, a, b, c in zip(r1, r2, cols, cols2, new)]
+           for r1, r2 in zip(rows, rows2)]
+    return out, new
+
+
 def forward_integer(network: Network, points, progress=None) -> tuple[list[list[int]], list[int]]:
     """Outputs as integer rows (one per output neuron, one column per point) and the column
     denominators: output o of point p is rows[o][p] / cols[p]."""
@@ -79,14 +93,15 @@ def forward_integer(network: Network, points, progress=None) -> tuple[list[list[
     cols = [math.lcm(*(v.denominator for v in p)) for p in points]
     rows = [[p[j].numerator * (c // p[j].denominator) for p, c in zip(points, cols)]
             for j in range(network.input_dim)]
-    for k, layer in enumerate(network.layers, 1):
-        A = fmpz_mat(len(rows) + 1, n, [v for row in rows for v in row] + cols)
-        Wb = fmpz_mat(layer.n_out, len(rows) + 1,
-                      [v for row, b in zip(layer.weights, layer.bias) for v in (*row, b)])
-        Z = [int(v) for v in (Wb * A).entries()]
-        rows, cols = _layer_values(Z, n, layer, cols)
+    for k, entry in enumerate(network.layers, 1):
+        if isinstance(entry, ResidualBlock):
+            r1, c1 = _apply(entry.inner, rows, cols, n)
+            r2, c2 = _apply(entry.outer, r1, c1, n)
+            rows, cols = _add(rows, cols, r2, c2)
+        else:
+            rows, cols = _apply(entry, rows, cols, n)
         if progress:
-            progress(k, network.depth)
+            progress(k, len(network.layers))
     return rows, cols
 
 

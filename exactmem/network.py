@@ -76,27 +76,64 @@ class Layer:
 
 
 @dataclass(frozen=True)
+class ResidualBlock:
+    """h -> h + outer(inner(h)): ``inner`` a hidden (ReLU or hard-tanh) layer of d_l units reading
+    the stream h, ``outer`` an identity layer mapping them back to the stream's dimension (its
+    bias is the paper's c).  YSJ19 section 4: h^l = h^(l-1) + V sigma(U h^(l-1) + b) + c."""
+    inner: Layer
+    outer: Layer
+
+    @property
+    def n_out(self) -> int:
+        return self.outer.n_out
+
+
+@dataclass(frozen=True)
 class Network:
+    """Entries of ``layers`` are :class:`Layer` or :class:`ResidualBlock`; the last is a plain
+    identity-or-not :class:`Layer` (the output map)."""
     input_dim: int
     layers: tuple
 
     def __post_init__(self):
         n_in = self.input_dim
-        for k, layer in enumerate(self.layers, 1):
-            if len(layer.dens) != layer.n_out or any(den <= 0 for den in layer.dens):
-                raise ValueError(f"layer {k}: one positive denominator per neuron is required")
-            if layer.activation not in ACTIVATIONS:
-                raise ValueError(f"layer {k}: unknown activation {layer.activation!r}")
-            for row in layer.weights:
-                if len(row) != n_in:
-                    raise ValueError(f"layer {k}: row of length {len(row)}, expected {n_in}")
-            n_in = layer.n_out
+        for k, entry in enumerate(self.layers, 1):
+            maps = (entry.inner, entry.outer) if isinstance(entry, ResidualBlock) else (entry,)
+            if isinstance(entry, ResidualBlock):
+                if entry.outer.activation != "identity" or entry.outer.n_out != n_in:
+                    raise ValueError(f"block {k}: the outer map must be identity back to dimension {n_in}")
+                if entry.inner.activation == "identity":
+                    raise ValueError(f"block {k}: the inner layer needs an activation")
+            for layer in maps:
+                if len(layer.dens) != layer.n_out or any(den <= 0 for den in layer.dens):
+                    raise ValueError(f"layer {k}: one positive denominator per neuron is required")
+                if layer.activation not in ACTIVATIONS:
+                    raise ValueError(f"layer {k}: unknown activation {layer.activation!r}")
+                for row in layer.weights:
+                    if len(row) != n_in:
+                        raise ValueError(f"layer {k}: row of length {len(row)}, expected {n_in}")
+                n_in = layer.n_out
+            n_in = entry.n_out
+        if isinstance(self.layers[-1], ResidualBlock):
+            raise ValueError("the last entry must be a plain output layer")
+
+    def affine_maps(self) -> list:
+        """(n_in, layer) for every affine map along the path, residual blocks contributing two."""
+        out, n_in = [], self.input_dim
+        for entry in self.layers:
+            if isinstance(entry, ResidualBlock):
+                out += [(n_in, entry.inner), (entry.inner.n_out, entry.outer)]
+            else:
+                out.append((n_in, entry))
+            n_in = entry.n_out
+        return out
 
     # -- measured sizes (the same definitions the checker recomputes) -------------
     @property
     def depth(self) -> int:
-        """Number of affine layers (the papers' 'L-layer')."""
-        return len(self.layers)
+        """Number of affine maps on the input-output path (the papers' 'L-layer' for plain
+        networks; a residual block counts its two maps)."""
+        return len(self.affine_maps())
 
     @property
     def output_dim(self) -> int:
@@ -104,8 +141,14 @@ class Network:
 
     @property
     def hidden_widths(self) -> list:
-        """Output sizes of every layer but the last."""
-        return [layer.n_out for layer in self.layers[:-1]]
+        """Output sizes of every layer but the last; a residual block contributes its hidden
+        width d_l (the stream it adds back to is not counted, as in YSJ19 section 4)."""
+        return [e.inner.n_out if isinstance(e, ResidualBlock) else e.n_out for e in self.layers[:-1]]
+
+    @property
+    def residual_hidden(self) -> int:
+        """Sum of the residual blocks' hidden widths."""
+        return sum(e.inner.n_out for e in self.layers if isinstance(e, ResidualBlock))
 
     @property
     def width(self) -> int:
@@ -119,27 +162,26 @@ class Network:
 
     @property
     def params_dense(self) -> int:
-        """Sum over layers of (n_in + 1) * n_out: every weight and bias, zero or not."""
-        dims = [self.input_dim] + [layer.n_out for layer in self.layers]
-        return sum((a + 1) * b for a, b in zip(dims, dims[1:]))
+        """Sum over affine maps of (n_in + 1) * n_out: every weight and bias, zero or not."""
+        return sum((n_in + 1) * layer.n_out for n_in, layer in self.affine_maps())
 
     @property
     def params_nonzero(self) -> int:
         """Number of weights and biases that are not zero."""
-        return sum(1 for layer in self.layers for v, _ in layer.parameters() if v)
+        return sum(1 for _, layer in self.affine_maps() for v, _ in layer.parameters() if v)
 
     @property
     def bit_complexity(self) -> int:
         """max over all parameters p/q in lowest terms of bitlen|p| + bitlen(q); 0 costs 1."""
-        return max(layer.max_bits() for layer in self.layers)
+        return max(layer.max_bits() for _, layer in self.affine_maps())
 
     @property
     def max_numerator_bits(self) -> int:
-        return max(layer.max_numerator_bits() for layer in self.layers)
+        return max(layer.max_numerator_bits() for _, layer in self.affine_maps())
 
     def hidden_activation(self) -> str:
         """The hidden layers' common activation, or 'mixed' ('none' if there are none)."""
-        acts = {layer.activation for layer in self.layers[:-1]}
+        acts = {e.inner.activation if isinstance(e, ResidualBlock) else e.activation for e in self.layers[:-1]}
         return acts.pop() if len(acts) == 1 else ("none" if not acts else "mixed")
 
     def sizes(self) -> dict:
@@ -152,5 +194,5 @@ class Network:
             "params_nonzero": self.params_nonzero,
             "bit_complexity": self.bit_complexity,
             "max_numerator_bits": self.max_numerator_bits,
-            "layer_bits": [layer.max_bits() for layer in self.layers],
+            "layer_bits": [layer.max_bits() for _, layer in self.affine_maps()],
         }

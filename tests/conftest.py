@@ -49,3 +49,15 @@ def fraction_forward(network, x):
             z = [min(Fraction(1), max(Fraction(-1), v)) for v in z]
         a = z
     return tuple(a)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the checker's mutation/fuzz tally (tests/mutation_report.py), if any test made one."""
+    import mutation_report
+    lines = mutation_report.lines()
+    if lines:
+        terminalreporter.section("checker mutation and fuzz report")
+        for line in lines:
+            terminalreporter.write_line(line)
+    if lines and os.environ.get("EXACTMEM_MUTATION_REPORT"):
+        mutation_report.write(os.environ["EXACTMEM_MUTATION_REPORT"])

@@ -21,12 +21,15 @@ import json
 import math
 import os
 import random
+import re
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+import mutation_report as report
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK = ROOT / "certificates" / "check.py"
@@ -135,10 +138,23 @@ ACT = {"relu": lambda z: max(z, Fraction(0)),
        "identity": lambda z: z}
 
 
+def affine_maps(cert):
+    """(layer object, kind) for every affine map in order: a plain layer is kind "plain", a
+    residual block h <- h + outer(inner(h)) gives an "inner" and an "outer" map (format section 9)."""
+    maps = []
+    for L in cert["network"]["layers"]:
+        if "residual" in L:
+            maps += [(L["residual"]["inner"], "inner"), (L["residual"]["outer"], "outer")]
+        else:
+            maps.append((L, "plain"))
+    return maps
+
+
 def network(cert):
+    """[(activation, integer rows, integer biases, denominators, kind)] per affine map."""
     return [(L["activation"], [[dec_int(v) for v in row] for row in L["weights"]],
-             [dec_int(v) for v in L["bias"]], [dec_int(v) for v in L["dens"]])
-            for L in cert["network"]["layers"]]
+             [dec_int(v) for v in L["bias"]], [dec_int(v) for v in L["dens"]], kind)
+            for L, kind in affine_maps(cert)]
 
 
 def data(cert):
@@ -152,33 +168,54 @@ def data(cert):
 
 
 def neuron(layer, j, a):
-    act, rows, bias, dens = layer
-    return ACT[act]((sum(w * v for w, v in zip(rows[j], a) if w) + bias[j]) / dens[j])
+    act, rows, bias, dens, _ = layer
+    # Fraction(...): with every weight 0 the sum is the int 0, and int / int would be a float.
+    return ACT[act](Fraction(sum(w * v for w, v in zip(rows[j], a) if w) + bias[j], dens[j]))
 
 
-def forward_from(layers, k, a):
-    """Run layers k, k+1, ... on the activations a entering layer k."""
-    for layer in layers[k:]:
-        a = [neuron(layer, j, a) for j in range(len(layer[3]))]
+def stream_at(layers, k, ins):
+    """The residual stream an outer map k adds its output to: the input of its inner map."""
+    return ins[k - 1] if layers[k][4] == "outer" else None
+
+
+def apply_map(layers, k, a, stream):
+    """The values entering map k+1, given the values a entering map k (and, for an outer map,
+    the stream its output is added to)."""
+    out = [neuron(layers[k], j, a) for j in range(len(layers[k][3]))]
+    return [h + v for h, v in zip(stream, out)] if layers[k][4] == "outer" else out
+
+
+def forward_from(layers, k, a, stream=None):
+    """Run maps k, k+1, ... on the values a entering map k (stream: see apply_map)."""
+    for m in range(k, len(layers)):
+        if layers[m][4] == "inner":
+            stream = a
+        a = apply_map(layers, m, a, stream)
     return a
 
 
 def layer_inputs(layers, x):
-    """The activations entering each layer (index k: the input of layer k), and the output."""
+    """The values entering each map (index k: the input of map k), and the output last."""
     ins = [list(x)]
     for k in range(len(layers)):
-        ins.append(forward_from(layers[k:k + 1], 0, ins[-1]))
+        ins.append(apply_map(layers, k, ins[-1], stream_at(layers, k, ins)))
     return ins
 
 
 def sizes(layers, d):
-    dims = [d] + [len(layer[3]) for layer in layers]
-    widths = dims[1:-1]
+    """Section 12, with residual blocks: a block counts its inner width as a hidden width and
+    both of its maps in depth, layer_bits and params_dense (the stream keeps its dimension)."""
+    widths, dense, n_in = [], 0, d
+    for k, (_, _, _, dens, kind) in enumerate(layers):
+        dense += (n_in + 1) * len(dens)
+        if kind != "outer" and k < len(layers) - 1:
+            widths.append(len(dens))
+        n_in = len(dens)
     per_layer = [[Fraction(v, den) for r, b, den in zip(rows, bias, dens) for v in r + [b]]
-                 for _, rows, bias, dens in layers]
+                 for _, rows, bias, dens, _ in layers]
     bits = [max(abs(q.numerator).bit_length() + q.denominator.bit_length() for q in qs) for qs in per_layer]
     return {"depth": len(layers), "width": max(widths, default=0), "widths": widths,
-            "hidden_neurons": sum(widths), "params_dense": sum((a + 1) * b for a, b in zip(dims, dims[1:])),
+            "hidden_neurons": sum(widths), "params_dense": dense,
             "params_nonzero": sum(q != 0 for qs in per_layer for q in qs), "bit_complexity": max(bits),
             "max_numerator_bits": max(abs(q.numerator).bit_length() for qs in per_layer for q in qs),
             "layer_bits": bits}
@@ -205,6 +242,7 @@ def test_independent_evaluator_agrees_on_goldens(goldens, evaluated, name):
     layers, xs, ys, ins = evaluated(name)
     assert sizes(layers, cert["dataset"]["d"]) == cert["sizes"]
     for i in range(len(xs)):
+        assert all(type(v) is Fraction for a in ins[i] for v in a), "the evaluator must stay exact"
         assert ins[i][-1] == ys[i] == [dec_rat(v) for v in cert["outputs"][i]], f"point {i}"
 
 
@@ -215,7 +253,7 @@ def entries(cert, name):
     """(layer, neuron, slot, delta) mutations: every weight (slot < fan-in) and bias
     (slot == fan-in) with +1 and -1 when a certificate has at most EXHAUSTIVE_ENTRIES of them,
     else a deterministic sample of SAMPLE_ENTRIES, each with one deterministic sign."""
-    all_entries = [(k, j, i) for k, L in enumerate(cert["network"]["layers"])
+    all_entries = [(k, j, i) for k, (L, _) in enumerate(affine_maps(cert))
                    for j, row in enumerate(L["weights"]) for i in range(len(row) + 1)]
     if len(all_entries) <= EXHAUSTIVE_ENTRIES or os.environ.get("EXACTMEM_TAMPER_ALL"):
         return [(k, j, i, delta) for k, j, i in all_entries for delta in (1, -1)]
@@ -230,7 +268,7 @@ def mutate_entry(cert, k, j, i, delta):
     65536 = 2**16 with weight 65536 and an odd bias: bias +- 1 makes every entry even).  Such a
     mutation is not skipped: the row is divided by the new common factor, which encodes the very
     same mutated rational network canonically, so the checker still sees the intended change."""
-    L = cert["network"]["layers"][k]
+    L = affine_maps(cert)[k][0]
     row = [dec_int(v) for v in L["weights"][j]]
     bias, den = dec_int(L["bias"][j]), dec_int(L["dens"][j])
     if i < len(row):
@@ -247,9 +285,10 @@ def mutated_outputs(orig, mutated, ins, k, j, points):
     """Outputs of the mutated network on the given points (only layers k.. are re-run)."""
     out = {}
     for p in points:
+        stream = stream_at(orig, k, ins[p])
         a = list(ins[p][k + 1])
-        a[j] = neuron(mutated[k], j, ins[p][k])
-        out[p] = forward_from(mutated, k + 1, a)
+        a[j] = neuron(mutated[k], j, ins[p][k]) + (stream[j] if stream else 0)
+        out[p] = forward_from(mutated, k + 1, a, ins[p][k] if orig[k][4] == "inner" else None)
     return out
 
 
@@ -259,10 +298,13 @@ def why_harmless(orig, mutated, ins, ys, k, j, i):
     n_in = len(ins[0][k])
     if i < n_in and all(a[k][i] == 0 for a in ins):
         return "its input is 0 on every data point"
-    changed = [p for p, a in enumerate(ins) if neuron(mutated[k], j, a[k]) != a[k + 1][j]]
+    changed = [p for p, a in enumerate(ins) if neuron(mutated[k], j, a[k]) != neuron(orig[k], j, a[k])]
     if not changed:
         return f"the {orig[k][0]} neuron's output is unchanged on every point (dead or saturated)"
-    if k + 1 < len(orig) and all(row[j] == 0 for row in orig[k + 1][1]):
+    # A map's output feeds only the next map, unless it is (part of) a residual stream.
+    feeds_next_only = orig[k][4] == "inner" or (orig[k][4] == "plain" and k + 1 < len(orig)
+                                                 and orig[k + 1][4] == "plain")
+    if feeds_next_only and all(row[j] == 0 for row in orig[k + 1][1]):
         return "the neuron has no nonzero outgoing weight"
     outs = mutated_outputs(orig, mutated, ins, k, j, changed)
     if all(outs[p] == ys[p] for p in changed):
@@ -285,6 +327,7 @@ def test_every_weight_plus_minus_one(goldens, evaluated, check, name):
         if code == 1:
             # The checker's stated reason must be true by the independent evaluator.
             msg = tail[len("s REJECTED "):]
+            n_wrong = len(wrong)
             if msg.startswith("sizes."):
                 key = msg[len("sizes."):].split(":")[0]
                 if sizes(layers, d)[key] == base["sizes"][key]:
@@ -295,6 +338,8 @@ def test_every_weight_plus_minus_one(goldens, evaluated, check, name):
                     wrong.append(f"{where}: rejected at point {p}, which is still correct")
             else:
                 wrong.append(f"{where}: unexpected rejection {tail[:200]}")
+            report.mutant("weight/bias numerator +-1", code,
+                          True if len(wrong) > n_wrong else "the stated reason is confirmed", f"{name} {where}")
         elif code == 0:
             # Accepted: then the mutated certificate must be *true* -- same sizes, same outputs
             # on every point -- and the evaluation must show why the change is harmless.
@@ -304,8 +349,11 @@ def test_every_weight_plus_minus_one(goldens, evaluated, check, name):
                 wrong.append(f"{where}: ACCEPTED a false certificate (sizes equal: {same_sizes}, "
                              f"outputs equal: {reason is not None})")
             accepted.append((where, reason))
+            report.mutant("weight/bias numerator +-1", code, True if same_sizes and reason else "false",
+                          f"{name} {where}", reason and re.sub(r"\[[0-9, ]*\]", "[...]", reason))
         else:
             wrong.append(f"{where}: exit {code}: {tail[:200]}")
+            report.mutant("weight/bias numerator +-1", code, True, f"{name} {where}")
     assert not wrong, "\n".join(wrong[:40])
     # Acceptances happen where a construction has neurons that are dead (or saturated) on the
     # whole data set, or have no outgoing weight; printed for the record (pytest -s).
@@ -326,8 +374,10 @@ def test_swapped_labels(goldens, check, name):
     i, j = pairs[0]
     labels[i], labels[j] = labels[j], labels[i]
     code, tail = check(dump(cert))                      # stale dataset hash
+    report.mutant("labels of two points swapped", code, "stale dataset hash", name)
     assert code == 1 and "dataset sha256 mismatch" in tail
     code, tail = check(dump(rehash(cert)))              # consistent hashes: the forward pass rejects
+    report.mutant("labels of two points swapped", code, f"point {i} has another label", name)
     assert code == 1 and tail.startswith(f"s REJECTED point {i} output "), tail
 
 
@@ -336,7 +386,7 @@ def claim_env(cert, n):
     layers = network(cert)
     xs, ys = data(cert)
     s = cert["sizes"]
-    acts = {L[0] for L in layers[:-1]}
+    acts = {L[0] for L in layers[:-1] if L[4] != "outer"}
     classes = cert["dataset"]["inline"]["classes"] or 0
     env = {k: v for k, v in s.items() if k not in ("widths", "layer_bits")}
     env.update({f"d{k}": w for k, w in enumerate(s["widths"], 1)})
@@ -346,7 +396,13 @@ def claim_env(cert, n):
                 "relu_hidden": int(acts == {"relu"}), "hardtanh_hidden": int(acts == {"hardtanh"}),
                 "distinct_points": int(len({tuple(x) for x in xs}) == n),
                 "labels_in_unit_box": int(cert["dataset"]["inline"]["task"] == "regression"
-                                          and all(-1 <= v <= 1 for y in ys for v in y))})
+                                          and all(-1 <= v <= 1 for y in ys for v in y)),
+                "one_hot_labels": int(cert["dataset"]["inline"]["task"] == "regression"
+                                      and all(sorted(y) == [0] * (len(y) - 1) + [1] for y in ys)),
+                "residual_hidden": sum(len(L[3]) for L in layers if L[4] == "inner")})
+    sq = min((sum((u - v) ** 2 for u, v in zip(a, b)) for i, a in enumerate(xs) for b in xs[i + 1:]),
+             default=Fraction(0))
+    env.update({"min_sq_dist_num": sq.numerator, "min_sq_dist_den": sq.denominator})
     return env
 
 
@@ -390,6 +446,7 @@ def test_dropped_point(goldens, check, name):
     inline["points"].pop()
     inline["labels"].pop()
     code, tail = check(dump(rehash(cert)))              # n still says N: structurally inconsistent
+    report.mutant("last point dropped", code, "dataset.n no longer matches", name)
     assert code == 2 and "dataset.points: expected" in tail
     n = cert["dataset"]["n"] = len(inline["points"])
     cert["outputs"].pop()
@@ -400,6 +457,8 @@ def test_dropped_point(goldens, check, name):
     # Claims that involve N have stale recorded lhs/rhs now.
     mentions_n = any("N" in {x.id for x in ast.walk(ast.parse(c["statement"], mode="eval"))
                              if isinstance(x, ast.Name)} for c in cert["claims"])
+    report.mutant("last point dropped", code, "stale claim values" if mentions_n else True, name,
+                  "no claim mentions N; the network still memorizes the other points")
     assert (code, tail.startswith("s REJECTED claim ")) == ((1, True) if mentions_n else (0, False)), tail
     # Recompute every claim's lhs/rhs for N - 1.  The network still memorizes the remaining
     # points, so the certificate is true iff every claim still holds -- zhang17's d1 <= N fails
@@ -412,6 +471,8 @@ def test_dropped_point(goldens, check, name):
         c["lhs"], c["rhs"] = enc_int(lhs), enc_int(rhs)
         holds &= compare(tree, lhs, rhs)
     code, tail = check(dump(rehash(cert)))
+    report.mutant("last point dropped", code, True if holds else "a claim fails for N - 1", name,
+                  "claims recomputed for N - 1 still hold; the network memorizes the other points")
     assert code == (0 if holds else 1), tail
     if not holds:
         assert "is false" in tail
@@ -434,6 +495,7 @@ def test_each_size_field(goldens, check, name, key):
         cert = fresh(goldens, name)
         cert["sizes"][key] = v
         code, tail = check(dump(rehash(cert)))
+        report.mutant("sizes field changed", code, f"sizes.{key} changed", name)
         assert code == 1 and tail.startswith(f"s REJECTED sizes.{key}:"), tail
 
 
@@ -451,7 +513,7 @@ def int_tokens(cert):
     if body["task"] == "regression":
         rats(body["labels"])
     rats(cert["outputs"])
-    for L in cert["network"]["layers"]:
+    for L, _ in affine_maps(cert):
         rats(L["weights"])
         rats([L["bias"], L["dens"]])
     return found
@@ -482,7 +544,7 @@ def test_flip_hex_digit_of_largest_integer(goldens, check, name):
         pieces[part] = enc_int(-flipped if v < 0 else flipped)
         holder[key] = "/".join(pieces)
         try:                                             # keep the certificate canonical
-            for L in cert["network"]["layers"]:
+            for L, _ in affine_maps(cert):
                 for row, b, den in zip(L["weights"], L["bias"], L["dens"]):
                     assert math.gcd(*(dec_int(x) for x in row + [b, den])) == 1
             for holder2, key2, _ in int_tokens(cert):
@@ -491,6 +553,7 @@ def test_flip_hex_digit_of_largest_integer(goldens, check, name):
         except AssertionError:
             continue
         code, tail = check(dump(cert))                   # stale hashes: a hash, or an earlier check
+        report.mutant("hex digit of the largest integer flipped", code, "stale hashes", name)
         assert code == 1, tail
         # Consistent hashes: the verdict must be the truth.  A flipped weight or output makes the
         # certificate false; a flipped data coordinate can leave it true (the point moves but
@@ -499,6 +562,8 @@ def test_flip_hex_digit_of_largest_integer(goldens, check, name):
         # same class), and then VERIFIED is the right answer.
         code, tail = check(dump(rehash(cert)))
         truth = truly_valid(cert)
+        report.mutant("hex digit of the largest integer flipped", code, truth, name,
+                      "a data coordinate moved without changing any output")
         assert code == (0 if truth is True else 1), f"checker: {tail[:200]}; evaluator: {truth}"
         if code == 1:
             assert "sha256" not in tail, tail
@@ -526,6 +591,7 @@ def test_unknown_nested_field(goldens, check, name, where):
     cert = fresh(goldens, name)
     NESTED[where](cert)["zz_unknown"] = "1"
     code, tail = check(dump(rehash(cert)))
+    report.mutant("unknown field added", code, "unknown field", f"{name} {where}")
     assert code == 2 and "unknown fields ['zz_unknown']" in tail, tail
 
 
@@ -540,8 +606,11 @@ def test_free_form_objects_are_hashed_but_unchecked(goldens, check, name, where)
         obj = obj[part]
     obj["zz_unknown"] = "1"
     code, tail = check(dump(cert))
+    report.mutant("field added to a free-form object", code, "stale certificate_sha256", f"{name} {where}")
     assert code == 1 and "certificate_sha256 mismatch" in tail
     code, tail = check(dump(rehash(cert)))
+    report.mutant("field added to a free-form object", code, True, f"{name} {where}",
+                  "construction.params, recipe and info are UNCHECKED (hash recomputed)")
     assert code == 0, tail
 
 
@@ -555,6 +624,9 @@ def test_random_single_byte_change(goldens, check, index, where, byte):
     pos = int(where * len(raw))
     mutated = raw[:pos] + bytes([byte]) + raw[pos + 1:]
     code, tail = check(mutated)                          # asserts exit code 0..5, no traceback
+    if mutated != raw:
+        report.mutant("random byte changed", code, "bytes changed: stale hash or broken JSON",
+                      f"{GOLDEN_IDS[index]} byte {pos}")
     if code == 0:
         # Only an unchanged file may verify.  (Replacing the trailing newline by other JSON
         # whitespace verified with check.py 1.0, which hashed the parsed object rather than the

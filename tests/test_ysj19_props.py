@@ -146,3 +146,56 @@ def test_cor42_worked_example_and_a_collinear_refusal():
     line = Dataset(tuple((F(i), F(i)) for i in range(3)) + ((F(3), F(0)),), (1, 1, 2, 2), "classification", 2)
     with pytest.raises(DataError, match="rows 1, 2, 3 lie on one affine subspace"):
         ysj19.corollary_4_2(line.validate())
+
+
+# ---------------------------------------------------------------------------------------------
+# Theorem 4.1 (ResNet)
+
+@given(ds=class_datasets(max_n=30, max_d=4, max_classes=4))
+def test_thm41_resnet(checker, tmp_path_factory, ds):
+    if ds.d < ds.classes:
+        with pytest.raises(ConstructionError, match="dx >= dy"):
+            ysj19.theorem_4_1(ds)
+        return
+    try:
+        built = ysj19.theorem_4_1(ds)
+    except DataError as e:
+        rows = [int(r) - 1 for r in str(e).split("rows ")[1].split(" lie")[0].split(" are")[0].split(", ")]
+        assert len(rows) <= ds.d + 1 and _dependent(ds.points, rows)
+        return
+    net = built.network
+    target = built.dataset
+    assert forward(net, target.points) == target.targets()
+    assert ds.d * net.residual_hidden <= 4 * ds.n + 4 * ds.classes * ds.d
+    assert net.hidden_widths[-1] == 2 * ds.classes
+    verify(checker, tmp_path_factory.mktemp("r"), certify_dataset("ysj19-thm4.1", ds))
+
+
+def test_thm41_worked_example_pushes():
+    """ysj2019-sec4-bounds.md 5.1a: shift (5, 4), pushes +5, +6, +2, +6, 16 + 4 hidden nodes."""
+    F = Fraction
+    pts = [(0, 0), (4, 1), (1, 3), (-2, 2), (3, -2), (-1, -2)]
+    ds = Dataset(tuple(tuple(F(v) for v in p) for p in pts), (1, 1, 2, 2, 2, 1), "classification", 2).validate()
+    built = ysj19.theorem_4_1(ds)
+    assert built.info["shift"] == ["5", "4"] and built.info["pushes"] == [5, 6, 2, 6]
+    assert built.network.hidden_neurons == 20
+    assert forward(built.network, ds.points) == built.dataset.targets()
+
+
+def test_residual_engine_matches_fraction_reference():
+    from exactmem.network import Layer, Network, ResidualBlock
+    F = Fraction
+    inner = Layer.from_rationals([[F(1, 3), F(-2)], [F(5, 7), F(1)]], [F(1, 2), F(-1)], "relu")
+    outer = Layer.from_rationals([[F(2), F(-1, 5)], [F(0), F(3, 4)]], [F(-1), F(1, 9)], "identity")
+    net = Network(2, (ResidualBlock(inner, outer), Layer.from_rationals([[F(1), F(1)]], [F(0)], "identity")))
+    pts = [(F(1), F(2)), (F(-3, 2), F(1, 3)), (F(0), F(0))]
+
+    def ref(x):
+        z = [max(F(0), sum(inner.weight(j, i) * x[i] for i in range(2)) + F(inner.bias[j], inner.dens[j]))
+             for j in range(2)]
+        r = [sum(outer.weight(j, i) * z[i] for i in range(2)) + F(outer.bias[j], outer.dens[j]) for j in range(2)]
+        h = [x[j] + r[j] for j in range(2)]
+        return (h[0] + h[1],)
+
+    assert forward(net, pts) == [ref(p) for p in pts]
+    assert net.depth == 3 and net.hidden_widths == [2] and net.params_dense == 6 + 6 + 3

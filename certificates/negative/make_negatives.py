@@ -11,6 +11,13 @@ EXPECTED.txt has one line per file, TAB-separated:  FILE  EXIT_CODE  REASON  [CH
 (lines starting with '#' are comments).  REASON is a one-line description of why the checker
 must give EXIT_CODE; CHECKER_FLAGS, when present, are extra command-line flags the test passes.
 
+A few cases are too big to commit (a 10**7-digit integer, 10**6 layers) or need the file
+system (a dataset file that is a symbolic link).  They are listed in EXPECTED.txt like the
+others, with a REASON starting "[not committed]"; tests/test_checker_negative.py builds them
+into a temporary folder with materialize(NAME, FOLDER) and checks them there.
+
+    python3 certificates/negative/make_negatives.py --materialize DIR   # write those into DIR
+
 Where only a semantic field changes, the dataset sha256 and the certificate_sha256 are
 recomputed ("rehashed") unless the case is about a stale hash: then the semantic check,
 not the hash, is what must reject.
@@ -18,7 +25,9 @@ not the hash, is what must reject.
 
 import hashlib
 import json
+import math
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -78,14 +87,20 @@ def claim(cert, cid):
 
 
 # ---------------------------------------------------------------------------------------------
-# Cases: (file name, expected exit code, reason, flags, builder -> bytes)
+# Cases: (file name, expected exit code, reason, flags, builder).  A committed case's builder
+# returns the file's bytes, or {file name: bytes} when it needs sibling files; a case that is
+# not committed (UNCOMMITTED) has a builder(folder) that writes its files there.
 
 CASES = []
+UNCOMMITTED = set()
+NOT_COMMITTED = "[not committed] "
 
 
-def case(name, code, reason, flags=""):
+def case(name, code, reason, flags="", commit=True):
     def register(fn):
-        CASES.append((name, code, reason, flags, fn))
+        if not commit:
+            UNCOMMITTED.add(name)
+        CASES.append((name, code, (NOT_COMMITTED if not commit else "") + reason, flags, fn))
         return fn
     return register
 
@@ -363,6 +378,238 @@ def _():
     return dump(cert)
 
 
+# -- network shape (issue 8) -------------------------------------------------------------------
+
+def encode_neuron(row, bias):
+    """Canonical (weights, bias, den) tokens of a neuron given as Fractions."""
+    den = math.lcm(*(q.denominator for q in row + [bias]))
+    return [enc_int(int(q * den)) for q in row], enc_int(int(bias * den)), enc_int(den)
+
+
+def rational_layer(layer):
+    dens = [dec_int(v) for v in layer["dens"]]
+    rows = [[Fraction(dec_int(v), den) for v in row] for row, den in zip(layer["weights"], dens)]
+    return rows, [Fraction(dec_int(b), den) for b, den in zip(layer["bias"], dens)]
+
+
+@case("network-layer-missing.json", 1, "the middle (4x4) layer of a depth-3 network removed; shapes still "
+                                       "fit, sizes.depth says 3 (rehashed)")
+def _():
+    cert = golden(DEEP)
+    del cert["network"]["layers"][1]
+    return dump(rehash(cert))
+
+
+@case("network-weights-transposed.json", 1, "the square 4x4 weight matrix of layer 2 transposed (re-encoded "
+                                            "canonically; every size unchanged): the forward pass rejects")
+def _():
+    cert = golden(DEEP)
+    layer = cert["network"]["layers"][1]
+    rows, bias = rational_layer(layer)
+    cols = [list(c) for c in zip(*rows)]
+    assert cols != rows
+    enc = [encode_neuron(c, b) for c, b in zip(cols, bias)]
+    layer["weights"], layer["bias"], layer["dens"] = [e[0] for e in enc], [e[1] for e in enc], [e[2] for e in enc]
+    return dump(rehash(cert))
+
+
+@case("network-weights-transposed-shape.json", 2, "the 1x5 output weight matrix written as 5x1 (rehashed): "
+                                                  "5 rows for 1 neuron")
+def _():
+    cert = golden(SMALL)
+    layer = cert["network"]["layers"][1]
+    layer["weights"] = [[v] for v in layer["weights"][0]]
+    return dump(rehash(cert))
+
+
+@case("sizes-width-understated.json", 1, "sizes.width claims 4 neurons for a hidden layer of 5 (rehashed)")
+def _():
+    cert = golden(SMALL)
+    assert cert["sizes"]["width"] == 5
+    cert["sizes"]["width"] = 4
+    return dump(rehash(cert))
+
+
+@case("den-zero.json", 2, "den of hidden neuron 0 is \"0\" (rehashed)")
+def _():
+    return _retoken(lambda c: (c["network"]["layers"][0]["dens"], 0), "65536", "0")
+
+
+@case("den-negative.json", 2, "den of hidden neuron 0 is \"-3\" (rehashed)")
+def _():
+    return _retoken(lambda c: (c["network"]["layers"][0]["dens"], 0), "65536", "-3")
+
+
+# -- resource limits (exit 4): checked before any number is converted ---------------------------
+
+def _identity_layers(count):
+    return [{"activation": "identity", "bias": ["0"], "dens": ["1"], "weights": [["1"]]}] * count
+
+
+@case("limit-layers.json", 4, "12 layers with --max-layers 8: refused before the (stale) sizes are "
+                              "looked at", "--max-layers 8")
+def _():
+    cert = golden(SMALL)
+    cert["network"]["layers"] += _identity_layers(10)
+    return dump(rehash(cert))
+
+
+@case("limit-width.json", 4, "hidden layer widened to 6 neurons with --max-width 5", "--max-width 5")
+def _():
+    cert = golden(SMALL)
+    hidden = cert["network"]["layers"][0]
+    for key in ("weights", "bias", "dens"):
+        hidden[key].append(hidden[key][0])
+    cert["network"]["layers"][1]["weights"][0].append("1")
+    return dump(rehash(cert))
+
+
+@case("limit-input-dim.json", 4, "dataset.d = 2 with --max-width 1 (the input dimension counts as a "
+                                 "width), and a stale certificate_sha256 that is never reached", "--max-width 1")
+def _():
+    cert = golden("zhang17-n12-d2-classes3.json")
+    cert["info"]["note"] = "d = 2 > --max-width 1"
+    return dump(cert)
+
+
+@case("limit-points.json", 4, "a sixth point (a copy of point 0) with --max-points 5", "--max-points 5")
+def _():
+    cert = golden(SMALL)
+    inline = cert["dataset"]["inline"]
+    inline["points"].append(inline["points"][0])
+    inline["labels"].append(inline["labels"][0])
+    cert["outputs"].append(cert["outputs"][0])
+    cert["dataset"]["n"] = 6
+    return dump(rehash(cert))
+
+
+@case("limit-work.json", 4, "N * params_dense = 5 * 16 = 80 multiply-adds with --max-work 79 (and a "
+                            "wrong output that is never reached)", "--max-work 79")
+def _():
+    cert = golden(SMALL)
+    cert["outputs"][2] = ["35/64"]
+    return dump(rehash(cert))
+
+
+@case("int-1e7-digits.json", 4, "a weight written with 10**7 decimal digits (10 MB, generated into a "
+                                "temporary folder): longer than the default --max-int-bits allows, "
+                                "refused on its length before int()", commit=False)
+def _(folder):
+    cert = golden(SMALL)
+    cert["network"]["layers"][1]["weights"][0][1] = "PLACEHOLDER"
+    data = replace_once(dump(rehash(cert)), b'"PLACEHOLDER"', b'"' + b"7" * 10 ** 7 + b'"')
+    path = folder / "int-1e7-digits.json"
+    path.write_bytes(data)
+    return path
+
+
+@case("layers-1e6.json", 4, "10**6 identity layers (70 MB, generated into a temporary folder): more "
+                            "than the default --max-layers, refused before any layer is read",
+      commit=False)
+def _(folder):
+    cert = golden(SMALL)
+    cert["network"]["layers"][1:1] = ["PLACEHOLDER"]
+    layer = canonical(_identity_layers(1)[0])
+    data = replace_once(dump(rehash(cert)), b'"PLACEHOLDER"', b",".join([layer] * (10 ** 6 - 2)))
+    path = folder / "layers-1e6.json"
+    path.write_bytes(data)
+    return path
+
+
+@case("json-int-5000-digits.json", 2, "dataset.n written as a 5000-digit JSON number: refused on its "
+                                      "length, never converted (int() would hit CPython's 4300-digit limit)")
+def _():
+    return replace_once(golden_bytes(SMALL), b'"n":5,', b'"n":' + b"9" * 5000 + b",")
+
+
+@case("json-deeply-nested.json", 2, "info holds a list nested 20000 deep: JSON nested too deeply")
+def _():
+    cert = golden(SMALL)
+    cert["info"]["deep"] = "PLACEHOLDER"
+    return replace_once(dump(rehash(cert)), b'"PLACEHOLDER"', b"[" * 20000 + b"]" * 20000)
+
+
+# -- dataset files and stale hashes -------------------------------------------------------------
+
+def _file_mode(cert, name):
+    """Move the inline dataset to a sibling file; returns its bytes."""
+    ds = cert["dataset"]
+    body = ds.pop("inline")
+    ds["file"] = name
+    return canonical(body)
+
+
+@case("dataset-file-symlink.json", 5, "dataset.file is a symbolic link to a valid dataset outside the "
+                                      "certificate's folder (made by the test): not followed without "
+                                      "--allow-dataset-symlink", commit=False)
+def _(folder):
+    cert = golden(SMALL)
+    body = _file_mode(cert, "dataset-file-symlink.data")
+    (folder / "elsewhere").mkdir()
+    (folder / "elsewhere" / "real.data").write_bytes(body)
+    (folder / "dataset-file-symlink.data").symlink_to(folder / "elsewhere" / "real.data")
+    path = folder / "dataset-file-symlink.json"
+    path.write_bytes(dump(rehash(cert)))
+    return path
+
+
+@case("dataset-file-stale.json", 1, "sibling dataset file with point 2 changed to 85/4096; dataset.sha256 "
+                                    "left stale")
+def _():
+    cert = golden(SMALL)
+    body = json.loads(_file_mode(cert, "dataset-file-stale.data"))
+    body["points"][2] = ["85/4096"]
+    return {"dataset-file-stale.json": dump(rehash(cert)), "dataset-file-stale.data": canonical(body)}
+
+
+@case("dataset-file-cert-stale.json", 1, "dataset moved to a valid sibling file but certificate_sha256 "
+                                         "left as it was for the inline form")
+def _():
+    cert = golden(SMALL)
+    body = _file_mode(cert, "dataset-file-cert-stale.data")
+    return {"dataset-file-cert-stale.json": dump(cert), "dataset-file-cert-stale.data": body}
+
+
+@case("dataset-file-noncanonical.json", 2, "sibling dataset file ends with a newline (not its canonical "
+                                           "bytes; dataset.sha256 covers the newline)")
+def _():
+    cert = golden(SMALL)
+    body = _file_mode(cert, "dataset-file-noncanonical.data") + b"\n"
+    cert["dataset"]["sha256"] = hashlib.sha256(body).hexdigest()
+    return {"dataset-file-noncanonical.json": dump(rehash(cert, dataset=False)),
+            "dataset-file-noncanonical.data": body}
+
+
+@case("sha256-stale-info.json", 1, "info.T changed (an UNCHECKED field): only the stale certificate_sha256 "
+                                   "catches it")
+def _():
+    cert = golden(SMALL)
+    cert["info"]["T"] = 1
+    return dump(cert)
+
+
+@case("sha256-stale-labels.json", 1, "label of point 4 changed, dataset.sha256 stale, certificate_sha256 "
+                                     "recomputed: dataset sha256 mismatch")
+def _():
+    cert = golden(SMALL)
+    cert["dataset"]["inline"]["labels"][4] = ["-3/8"]
+    return dump(rehash(cert, dataset=False))
+
+
+@case("sha256-uppercase.json", 2, "certificate_sha256 written in uppercase hex")
+def _():
+    cert = golden(SMALL)
+    cert["certificate_sha256"] = cert["certificate_sha256"].upper()
+    return dump(cert)
+
+
+@case("dataset-sha256-short.json", 2, "dataset.sha256 with 63 hex digits (rehashed)")
+def _():
+    cert = golden(SMALL)
+    cert["dataset"]["sha256"] = cert["dataset"]["sha256"][:-1]
+    return dump(rehash(cert, dataset=False))
+
+
 # ---------------------------------------------------------------------------------------------
 
 def expected_text():
@@ -376,14 +623,31 @@ def expected_text():
 
 
 def generate():
-    """{file name: bytes} for the whole corpus, EXPECTED.txt included."""
-    files = {name: fn() for name, _, _, _, fn in CASES}
-    assert len(files) == len(CASES), "duplicate case name"
+    """{file name: bytes} for the committed corpus (sibling dataset files and EXPECTED.txt included)."""
+    assert len({c[0] for c in CASES}) == len(CASES), "duplicate case name"
+    files = {}
+    for name, _, _, _, fn in CASES:
+        if name in UNCOMMITTED:
+            continue
+        out = fn()
+        out = out if isinstance(out, dict) else {name: out}
+        assert name in out and not set(out) & set(files), name
+        files.update(out)
     files["EXPECTED.txt"] = expected_text()
     return files
 
 
+def materialize(name, folder):
+    """Write an uncommitted case into folder (a pathlib.Path); returns the certificate's path."""
+    (fn,) = [c[4] for c in CASES if c[0] == name and name in UNCOMMITTED]
+    return fn(Path(folder))
+
+
 def main(argv):
+    if argv[:1] == ["--materialize"] and len(argv) == 2:
+        for name in sorted(UNCOMMITTED):
+            print(f"wrote {materialize(name, Path(argv[1]))}")
+        return 0
     check_only = "--check" in argv
     stale = []
     for name, data in generate().items():
@@ -401,7 +665,8 @@ def main(argv):
         return 1 if stale or extra else 0
     for name in extra:
         print(f"note: {name} is not produced by this script")
-    print(f"wrote {len(CASES)} certificates and EXPECTED.txt to {HERE}")
+    print(f"wrote {len(CASES) - len(UNCOMMITTED)} certificates and EXPECTED.txt to {HERE} "
+          f"({len(UNCOMMITTED)} more are built by the tests: --materialize DIR)")
     return 0
 
 

@@ -50,7 +50,7 @@ class Entry:
 
 
 def registry() -> dict:
-    from . import vys21, ysj19, zhang17
+    from . import vys21, ysj19, yy26, zhang17
 
     entries = [
         Entry("zhang17", "Zhang, Bengio, Hardt, Recht, Vinyals, ICLR 2017",
@@ -74,6 +74,10 @@ def registry() -> dict:
               ysj19.corollary_4_2,
               "--activation relu|hardtanh; --widths d1 with d1 >= 4N/dx + 4dy (ReLU) or 2N/dx + 2dy "
               "(hard-tanh); class labels 1..C (one-hot outputs); data in general position"),
+        Entry("ysj19-thm4.1", "Yun, Sra, Jadbabaie, NeurIPS 2019", "Theorem 4.1 (ResNet, general position)",
+              ysj19.theorem_4_1,
+              "no options: one residual block of 4 ReLUs per class-pure group of <= dx points, head of 2dy; "
+              "class labels 1..C with C <= dx; data in general position"),
         Entry("vys21", "Vardi, Yehudai, Shamir, ICLR 2022 (arXiv 2110.03187)",
               "Theorem 3.1 (width 12, O~(sqrt N) parameters)", vys21.theorem_3_1,
               "--block-size s (default ceil(sqrt(N/log2 N))); --seed S (Stage I direction); "
@@ -81,5 +85,9 @@ def registry() -> dict:
         Entry("vys21-depth", "Vardi, Yehudai, Shamir, ICLR 2022 (arXiv 2110.03187)",
               "bounded depth L, O~(N/L) parameters", vys21.theorem_depth,
               "--depth L (>= 2); --seed S; --direction v1,...,vd; class labels 1..C"),
+        Entry("yy26", "Yang, Yang, arXiv 2603.09589 (2026)",
+              "W^2 L^2 = O(N log(1/delta)) for any width W (our family YY-R, Theorem R1)", yy26.theorem_r1,
+              "--width W (target, >= min(7, 2*ceil(sqrt N)-1)) and/or --depth L (budget, >= 2); "
+              "--seed S; --direction v1,...,vd; class labels 1..C"),
     ]
     return {e.id: e for e in entries}

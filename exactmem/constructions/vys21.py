@@ -50,8 +50,10 @@ def stage1_projection(ds: Dataset, seed: int = 0, direction=None):
     r = ds.radius_upper()
     min_sq = ds.min_sq_distance()
     delta = Fraction(1) if min_sq is None else sqrt_lower(min_sq)
+    if delta == 0 and min_sq:       # delta < 2^-32: as many bits as it takes (unchanged otherwise)
+        delta = sqrt_lower(min_sq, (min_sq.denominator.bit_length() - min_sq.numerator.bit_length()) // 2 + 32)
     if delta == 0:
-        raise DataError("points closer than 2^-32: the separation delta is too small to bound")
+        raise DataError("two points coincide: the separation delta is 0")
     R_lo = theorem_R_lower(n, d, r, delta)
     rng = random.Random(seed)
     if direction is not None and (len(direction) != d or not all(isinstance(c, int) for c in direction)):

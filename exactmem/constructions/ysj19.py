@@ -603,3 +603,85 @@ def corollary_4_2(ds: Dataset, widths=None, activation: str = "relu") -> Built:
     built = Built(net, claims, {"activation": activation, "widths": [width]}, info)
     built.dataset = ds.one_hot()
     return built
+
+
+# ---------------------------------------------------------------------------------------------
+# Theorem 4.1 (ResNet, general position)
+
+def theorem_4_1(ds: Dataset) -> Built:
+    """Yun, Sra, Jadbabaie 2019, Theorem 4.1: for N points in general position with one-hot
+    labels of dy <= dx classes, a ResNet h <- h + V relu(U h + b) + c with
+    sum_l d_l >= 4N/dx + 4dy residual hidden nodes and a final block of d_L >= 2dy ReLUs
+    memorizes them ("4N/dx + 6dy ReLU hidden nodes").
+
+    Met with fewer nodes: one residual block of 4 ReLUs per class-pure group of <= dx points
+    (sum_k ceil(n_k/dx) <= N/dx + dy groups) and a head of 2dy.  Block g pushes its group's points
+    by an integer B_g along the coordinate of their class, with a trap bump of the group's
+    hyperplane (1 on the group, 0 at every other point's current position); the head reads
+    coordinate k with ReLU(h_k + 1) - ReLU(h_k): 1 for pushed points (h_k >= 0), 0 otherwise.
+    """
+    from ..geometry import separating_hyperplane
+    from ..network import Layer, Network, ResidualBlock
+
+    if ds.task != "classification":
+        raise DataError("Theorem 4.1 is about class labels 1..C (one-hot outputs); this dataset has real labels")
+    n, dx, C = ds.n, ds.d, ds.classes
+    if dx < C:
+        raise ConstructionError(f"Theorem 4.1 needs dx >= dy: dx = {dx} < dy = {C} classes")
+    X = [list(p) for p in ds.points]
+    s = [max(p[k] for p in X) + 1 if k < C else Fraction(0) for k in range(dx)]
+    shifted = [[v - sk for v, sk in zip(p, s)] for p in X]
+    groups = []
+    for k in range(C):
+        idx = [i for i in range(n) if ds.labels[i] == k + 1]
+        groups += [(k, idx[j:j + dx]) for j in range(0, len(idx), dx)]
+    # Hyperplanes fixed up front: block 1 sees x, later blocks see their points at x - s.
+    planes = [separating_hyperplane(X if g == 0 else shifted, grp) for g, (_, grp) in enumerate(groups)]
+    pos = [list(p) for p in X]                       # current positions, block by block
+    blocks, pushes, margins = [], [], []
+    offsets, coeffs = (2, 1, -1, -2), (1, -1, -1, 1)
+    for g, (k, grp) in enumerate(groups):
+        a, c = planes[g]
+        members = set(grp)
+        dists = [abs(sum(x * y for x, y in zip(a, pos[j])) - c) for j in range(n) if j not in members]
+        m = min(dists) if dists else Fraction(2)
+        assert m > 0, "a moved point landed on a later hyperplane"
+        K = max(1, -(-2 // m)) if m < 2 else 1
+        B = -(-max(s[k] - X[i][k] for i in grp) // 1)
+        while any(sum(x * y for x, y in zip(planes[h][0], [v + (B if t == k else 0) for t, v in enumerate(shifted[i])]))
+                  == planes[h][1] for h in range(g + 1, len(groups)) for i in grp):
+            B += 1
+        inner = Layer.from_rationals([[K * v for v in a] for _ in offsets], [-K * c + o for o in offsets], "relu")
+        V = [[Fraction(B * co) if t == k else Fraction(0) for co in coeffs] for t in range(dx)]
+        outer = Layer.from_rationals(V, [-sk for sk in s] if g == 0 else [Fraction(0)] * dx, "identity")
+        blocks.append(ResidualBlock(inner, outer))
+        pushes.append(B)
+        margins.append(m)
+        # Positions after the block: the shift (block 1), then the group's push.
+        if g == 0:
+            pos = [[v - sk for v, sk in zip(p, s)] for p in pos]
+        for i in grp:
+            pos[i][k] += B
+    head_W = [[Fraction(int(t == k)) for t in range(dx)] for k in range(C) for _ in (0, 1)]
+    head_b = [Fraction(1 - r) for _ in range(C) for r in (0, 1)]
+    head = Layer.from_rationals(head_W, head_b, "relu")
+    out = Layer.from_rationals([[Fraction((1 if r == 0 else -1) if kk == k else 0) for kk in range(C) for r in (0, 1)]
+                                for k in range(C)], [Fraction(0)] * C, "identity")
+    net = Network(dx, tuple(blocks) + (head, out))
+    src = "YSJ19 Thm 4.1 (ReLU ResNet)"
+    claims = [
+        DISTINCT,
+        Claim("relu", "relu_hidden == 1", src + ": ReLU hidden nodes"),
+        Claim("dx-ge-dy", "d >= dy", src + ": requires dx >= dy"),
+        Claim("residual-nodes", "d * residual_hidden <= 4 * N + 4 * dy * d",
+              src + ": residual hidden nodes within the theorem's 4N/dx + 4dy"),
+        Claim("head", f"d{len(blocks) + 1} >= 2 * dy", src + ": final block d_L >= 2dy"),
+        Claim("total", "d * hidden_neurons <= 4 * N + 6 * dy * d", src + ": 4N/dx + 6dy hidden nodes in all"),
+        Claim("labels", "one_hot_labels == 1", src + ": one-hot labels"),
+    ]
+    info = {"groups": len(groups), "residual_blocks": len(blocks), "shift": [str(v) for v in s],
+            "pushes": pushes, "min_margin": str(min(margins)),
+            "general_position": "construction-level test passed (docs/ysj19.md)"}
+    built = Built(net, claims, {}, info)
+    built.dataset = ds.one_hot()
+    return built

@@ -1,0 +1,340 @@
+"""Systematic structural mutants of every golden certificate, judged by the independent evaluator.
+
+Families (each applied to every golden; all hashes recomputed, so the checker has to find the
+change itself; each mutant (every third in CI) is also checked with its hashes left stale):
+
+  neurons swapped          two neurons of one affine map trade places (row, bias, den)
+  neurons permuted         the same, together with the next map's two columns: the network
+                           computes the same function, so the checker must ACCEPT it
+  weight rows swapped      two rows trade places, biases and denominators stay
+  columns swapped          two input columns of one map trade places
+  point dropped            point i removed with its label and output, N and claims recomputed
+  point duplicated         point i appended again, N and claims recomputed
+  claim value changed      recorded lhs or rhs + 1
+  claim comparison changed the comparison replaced by each other one, recorded values kept
+  claim tightened          " + 1" appended to the right-hand side, rhs recomputed
+  label changed            a label changed (regression: + 1; classification: next class)
+  label and output changed a label and the claimed output changed together
+  output changed           a claimed output + 1/3
+  coordinate +-1           a data coordinate's numerator +-1
+
+Every verdict is compared with the evaluator of tests/test_checker_tamper.py (Fractions,
+written from docs/certificate-format.md): a rejected mutant must be false, an accepted one
+true.  The tally is printed at the end of the run (tests/mutation_report.py); CI samples each
+family, EXACTMEM_TAMPER_ALL=1 tries every pair, point, claim and coordinate.
+"""
+
+import ast
+import json
+import math
+import os
+import random
+import re
+from fractions import Fraction
+
+import pytest
+
+import mutation_report as report
+from test_checker_tamper import (GOLDEN_IDS, GOLDENS, affine_maps, canonical, check, claim_env, compare,  # noqa: F401
+                                 data, dec_int, dec_rat, dump, enc_int, enc_rat, evaluated, forward_from,
+                                 goldens, network, rehash, side, sizes)
+
+ALL = bool(os.environ.get("EXACTMEM_TAMPER_ALL"))
+STALE = "any mutant above, hashes left stale"
+
+REASON = {
+    "neurons permuted": "hidden neurons permuted together with the next map's columns: same function",
+    "neurons swapped": "the two neurons compute the same values on the data, or nothing reads them",
+    "weight rows swapped": "the rows agree where it matters on the data",
+    "columns swapped": "the two inputs are equal on every data point, or the columns agree",
+    "point dropped": "claims recomputed for N - 1 still hold; the network memorizes the other points",
+    "point duplicated": "no claim needs distinct points and the claims for N + 1 still hold",
+    "claim comparison changed": "the new comparison also holds for the recorded values (e.g. <= on a tight claim)",
+    "claim tightened": "the inequality had slack",
+    "coordinate +-1": "the point moved without changing any output",
+}
+
+
+def sample(items, k, seed):
+    """Deterministic sample of k items (all of them under EXACTMEM_TAMPER_ALL=1)."""
+    items = list(items)
+    if ALL or len(items) <= k:
+        return items
+    return random.Random(seed).sample(items, k)
+
+
+def budget(name, small, large):
+    """How many mutants of a family per golden in CI: fewer on the goldens that take the
+    checker and the evaluator longest (N * params_dense above 20,000; a deep vys21 network
+    costs ~100 ms per check)."""
+    cert = json.loads(GOLDENS[GOLDEN_IDS.index(name)].read_bytes())
+    work = cert["dataset"]["n"] * cert["sizes"]["params_dense"]
+    return small if work <= 20_000 else (small + large) // 2 if work <= 100_000 else large
+
+
+# ---------------------------------------------------------------------------------------------
+# The evaluator's verdict, reusing the golden's per-point layer inputs
+
+def truth(cert, base, start=None):
+    """True if every statement of cert holds by the evaluator, else what fails.  base is the
+    golden's (layers, xs, ys, ins).  start: the first affine map the mutation touched (the
+    network before it, and the points, are the golden's); None: the network is the golden's."""
+    layers, (xs, ys) = network(cert), data(cert)
+    if sizes(layers, cert["dataset"]["d"]) != cert["sizes"]:
+        return "sizes differ"
+    _, gxs, _, ins = base
+    index = {tuple(x): p for p, x in enumerate(gxs)}
+    for i, x in enumerate(xs):
+        p = index.get(tuple(x))
+        if start is None and p is not None:
+            out = ins[p][-1]
+        elif p is not None:
+            stream = ins[p][start - 1] if layers[start][4] == "outer" else None
+            out = forward_from(layers, start, ins[p][start], stream)
+        else:
+            out = forward_from(layers, 0, x)
+        assert all(type(v) is Fraction for v in out), "the evaluator must stay exact"
+        if out != ys[i] or [dec_rat(v) for v in cert["outputs"][i]] != ys[i]:
+            return f"point {i} differs"
+    env = cached_env(cert, len(xs))
+    for c in cert["claims"]:
+        tree = ast.parse(c["statement"], mode="eval").body
+        lhs, rhs = side(tree.left, env, c["lhs"]), side(tree.comparators[0], env, c["rhs"])
+        if (enc_int(lhs), enc_int(rhs)) != (c["lhs"], c["rhs"]) or not compare(tree, lhs, rhs):
+            return f"claim {c['id']} fails"
+    return True
+
+
+ENV_CACHE = {}
+
+
+def cached_env(cert, n):
+    """claim_env(cert, n), cached on what it depends on (the dataset, the network, the sizes)."""
+    key = canonical([cert["dataset"]["inline"], cert["network"], cert["sizes"], n])
+    if key not in ENV_CACHE:
+        if len(ENV_CACHE) > 64:
+            ENV_CACHE.clear()
+        ENV_CACHE[key] = claim_env(cert, n)
+    return ENV_CACHE[key]
+
+
+def recompute_claims(cert):
+    """Set every claim's recorded lhs/rhs to the evaluator's values (after N or data changed)."""
+    env = cached_env(cert, len(cert["dataset"]["inline"]["points"]))
+    for c in cert["claims"]:
+        tree = ast.parse(c["statement"], mode="eval").body
+        c["lhs"] = enc_int(side(tree.left, env, c["lhs"]))
+        c["rhs"] = enc_int(side(tree.comparators[0], env, c["rhs"]))
+
+
+class Campaign:
+    """Runs mutants of one golden through the checker and the evaluator, and tallies them."""
+
+    def __init__(self, name, goldens, evaluated, check):
+        self.name, self.check, self.base = name, check, evaluated(name)
+        self.raw = goldens[name][0]
+        self.wrong = []
+        self.count = 0
+
+    def fresh(self):
+        return json.loads(self.raw)
+
+    def run(self, family, cert, start=None, where=""):
+        """Check the mutated (dict) certificate rehashed, then with its old certificate_sha256."""
+        stale = dump(cert)
+        data = dump(rehash(cert))
+        if data == self.raw:
+            return None                                       # not a mutant
+        code, tail = self.check(data)
+        t = truth(cert, self.base, start)
+        outcome = report.mutant(family, code, t, f"{self.name} {where}", REASON.get(family))
+        if outcome.startswith("wrongly") or code not in (0, 1, 2):
+            self.wrong.append(f"{family} {where}: {outcome}, exit {code}: {tail[:160]}; evaluator: {t}")
+        self.count += 1
+        if not ALL and self.count % 3 != 1:                   # CI: every third mutant stale, too
+            return code
+        code_stale, tail = self.check(stale)                  # stale certificate_sha256: never valid
+        outcome = report.mutant(STALE, code_stale, "stale hashes", f"{self.name} {family} {where}")
+        if outcome.startswith("wrongly") or code_stale not in (1, 2):
+            self.wrong.append(f"{family} {where} (stale hash): {outcome}, exit {code_stale}: {tail[:160]}")
+        return code
+
+    def done(self):
+        assert not self.wrong, "\n".join(self.wrong[:30])
+
+
+@pytest.fixture
+def campaign(goldens, evaluated, check, request):
+    return Campaign(request.node.callspec.params["name"], goldens, evaluated, check)
+
+
+# ---------------------------------------------------------------------------------------------
+# Network structure
+
+def encode_row(row, bias, den):
+    """Canonical tokens of a neuron: divide numerators and denominator by their gcd."""
+    g = math.gcd(den, bias, *row)
+    return [enc_int(v // g) for v in row], enc_int(bias // g), enc_int(den // g)
+
+
+def set_neuron(L, j, row, bias, den):
+    L["weights"][j], L["bias"][j], L["dens"][j] = encode_row(row, bias, den)
+
+
+def maps_with_pairs(cert):
+    return [(k, j1, j2) for k, (L, _) in enumerate(affine_maps(cert))
+            for j1 in range(len(L["dens"])) for j2 in range(j1 + 1, len(L["dens"]))]
+
+
+@pytest.mark.parametrize("name", GOLDEN_IDS)
+def test_neuron_swaps(campaign, name):
+    pairs = maps_with_pairs(campaign.fresh())
+    for k, j1, j2 in sample(pairs, budget(name, 10, 2), name + "swap"):
+        cert = campaign.fresh()
+        L = affine_maps(cert)[k][0]
+        for key in ("weights", "bias", "dens"):
+            L[key][j1], L[key][j2] = L[key][j2], L[key][j1]
+        campaign.run("neurons swapped", cert, k, f"map {k} neurons {j1},{j2}")
+    campaign.done()
+
+
+@pytest.mark.parametrize("name", GOLDEN_IDS)
+def test_neuron_permutations_are_accepted(campaign, name):
+    """Swapping two hidden neurons and the next map's two matching columns keeps the function:
+    the certificate stays true (sizes are permutation-invariant) and must verify."""
+    cert0 = campaign.fresh()
+    maps = affine_maps(cert0)
+    # Only a map whose output feeds the next map alone (not a residual stream).
+    ok = {k for k, (_, kind) in enumerate(maps[:-1])
+          if kind == "inner" or (kind == "plain" and maps[k + 1][1] == "plain")}
+    pairs = [p for p in maps_with_pairs(cert0) if p[0] in ok]
+    for k, j1, j2 in sample(pairs, budget(name, 6, 2), name + "perm"):
+        cert = campaign.fresh()
+        L, nxt = affine_maps(cert)[k][0], affine_maps(cert)[k + 1][0]
+        for key in ("weights", "bias", "dens"):
+            L[key][j1], L[key][j2] = L[key][j2], L[key][j1]
+        for row in nxt["weights"]:
+            row[j1], row[j2] = row[j2], row[j1]
+        code = campaign.run("neurons permuted", cert, k, f"map {k} neurons {j1},{j2}")
+        assert code in (0, None), f"map {k} neurons {j1},{j2}: a permuted network was not accepted"
+    campaign.done()
+
+
+@pytest.mark.parametrize("name", GOLDEN_IDS)
+def test_weight_row_swaps(campaign, name):
+    pairs = maps_with_pairs(campaign.fresh())
+    for k, j1, j2 in sample(pairs, budget(name, 6, 2), name + "rows"):
+        cert = campaign.fresh()
+        L = affine_maps(cert)[k][0]
+        r1, r2 = [dec_int(v) for v in L["weights"][j1]], [dec_int(v) for v in L["weights"][j2]]
+        b1, b2 = dec_int(L["bias"][j1]), dec_int(L["bias"][j2])
+        d1, d2 = dec_int(L["dens"][j1]), dec_int(L["dens"][j2])
+        set_neuron(L, j1, r2, b1, d1)
+        set_neuron(L, j2, r1, b2, d2)
+        campaign.run("weight rows swapped", cert, k, f"map {k} rows {j1},{j2}")
+    campaign.done()
+
+
+@pytest.mark.parametrize("name", GOLDEN_IDS)
+def test_column_swaps(campaign, name):
+    cols = [(k, i1, i2) for k, (L, _) in enumerate(affine_maps(campaign.fresh()))
+            for i1 in range(len(L["weights"][0])) for i2 in range(i1 + 1, len(L["weights"][0]))]
+    for k, i1, i2 in sample(cols, budget(name, 8, 2), name + "cols"):
+        cert = campaign.fresh()
+        for row in affine_maps(cert)[k][0]["weights"]:
+            row[i1], row[i2] = row[i2], row[i1]
+        campaign.run("columns swapped", cert, k, f"map {k} columns {i1},{i2}")
+    campaign.done()
+
+
+# ---------------------------------------------------------------------------------------------
+# Points, claims, labels, outputs, coordinates
+
+@pytest.mark.parametrize("name", GOLDEN_IDS)
+def test_points_dropped_and_duplicated(campaign, name):
+    n = len(campaign.fresh()["outputs"])
+    for i in sample(range(n), budget(name, 4, 1), name + "drop"):
+        if n == 1:
+            break                                         # a dataset needs a point
+        cert = campaign.fresh()
+        inline = cert["dataset"]["inline"]
+        for lst in (inline["points"], inline["labels"], cert["outputs"]):
+            del lst[i]
+        cert["dataset"]["n"] = n - 1
+        recompute_claims(cert)
+        campaign.run("point dropped", cert, None, f"point {i}")
+    for i in sample(range(n), budget(name, 3, 1), name + "dup"):
+        cert = campaign.fresh()
+        inline = cert["dataset"]["inline"]
+        for lst in (inline["points"], inline["labels"], cert["outputs"]):
+            lst.append(lst[i])
+        cert["dataset"]["n"] = n + 1
+        recompute_claims(cert)
+        campaign.run("point duplicated", cert, None, f"point {i}")
+    campaign.done()
+
+
+OPS = ("==", "<=", ">=", "<", ">")
+
+
+@pytest.mark.parametrize("name", GOLDEN_IDS)
+def test_claims_changed(campaign, name):
+    claims = campaign.fresh()["claims"]
+    for c in sample(range(len(claims)), budget(name, 5, 1), name + "claims"):
+        for key in ("lhs", "rhs"):
+            cert = campaign.fresh()
+            cl = cert["claims"][c]
+            cl[key] = enc_int(dec_int(cl[key]) + 1)
+            campaign.run("claim value changed", cert, None, f"claim {cl['id']} {key}+1")
+        left, op, right = re.split(r"\s*(==|<=|>=|<|>)\s*", claims[c]["statement"], maxsplit=1)
+        for new in OPS:
+            if new != op:
+                cert = campaign.fresh()
+                cert["claims"][c]["statement"] = f"{left} {new} {right}"
+                campaign.run("claim comparison changed", cert, None, f"claim {claims[c]['id']} {op} -> {new}")
+        cert = campaign.fresh()
+        cl = cert["claims"][c]
+        cl["statement"] = f"{left} {op} {right} + 1" if op in ("==", ">=", ">") else f"{left} + 1 {op} {right}"
+        recompute_claims(cert)
+        campaign.run("claim tightened", cert, None, f"claim {cl['id']}")
+    campaign.done()
+
+
+def changed_label(cert, i):
+    inline = cert["dataset"]["inline"]
+    if inline["task"] == "classification":
+        return (inline["labels"][i] % inline["classes"]) + 1 if inline["classes"] > 1 else 2
+    return [enc_rat(dec_rat(inline["labels"][i][0]) + 1)] + inline["labels"][i][1:]
+
+
+@pytest.mark.parametrize("name", GOLDEN_IDS)
+def test_labels_and_outputs_changed(campaign, name):
+    n = len(campaign.fresh()["outputs"])
+    for i in sample(range(n), budget(name, 4, 1), name + "labels"):
+        cert = campaign.fresh()
+        cert["dataset"]["inline"]["labels"][i] = changed_label(cert, i)
+        campaign.run("label changed", cert, None, f"point {i}")
+        cert = campaign.fresh()
+        new = changed_label(cert, i)
+        cert["dataset"]["inline"]["labels"][i] = new
+        cert["outputs"][i] = [str(new)] if isinstance(new, int) else list(new)
+        campaign.run("label and output changed", cert, None, f"point {i}")
+        cert = campaign.fresh()
+        cert["outputs"][i][0] = enc_rat(dec_rat(cert["outputs"][i][0]) + Fraction(1, 3))
+        campaign.run("output changed", cert, None, f"point {i}")
+    campaign.done()
+
+
+@pytest.mark.parametrize("name", GOLDEN_IDS)
+def test_coordinates_plus_minus_one(campaign, name):
+    cert0 = campaign.fresh()
+    coords = [(i, c) for i, p in enumerate(cert0["dataset"]["inline"]["points"]) for c in range(len(p))]
+    for i, c in sample(coords, budget(name, 6, 1), name + "coords"):
+        for delta in (1, -1):
+            cert = campaign.fresh()
+            point = cert["dataset"]["inline"]["points"][i]
+            q = dec_rat(point[c])
+            point[c] = enc_rat(Fraction(q.numerator + delta, q.denominator))
+            # The network is the golden's; the moved point is evaluated from scratch.
+            campaign.run("coordinate +-1", cert, None, f"point {i} coordinate {c} {delta:+d}")
+    campaign.done()
