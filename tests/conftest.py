@@ -37,17 +37,26 @@ def run_checker_inprocess(checker, path, *flags):
     return code, buf.getvalue()
 
 
+def _fraction_layer(layer, a):
+    z = [(sum(Fraction(w) * v for w, v in zip(row, a)) + b) / den
+         for row, b, den in zip(layer.weights, layer.bias, layer.dens)]
+    if layer.activation == "relu":
+        z = [max(Fraction(0), v) for v in z]
+    elif layer.activation == "hardtanh":
+        z = [min(Fraction(1), max(Fraction(-1), v)) for v in z]
+    return z
+
+
 def fraction_forward(network, x):
-    """Reference evaluation with Fraction, written independently of exactmem.engine."""
+    """Reference evaluation with Fraction, written independently of exactmem.engine
+    (a residual block adds outer(inner(h)) to h)."""
     a = [Fraction(v) for v in x]
-    for layer in network.layers:
-        z = [(sum(Fraction(w) * v for w, v in zip(row, a)) + b) / den
-             for row, b, den in zip(layer.weights, layer.bias, layer.dens)]
-        if layer.activation == "relu":
-            z = [max(Fraction(0), v) for v in z]
-        elif layer.activation == "hardtanh":
-            z = [min(Fraction(1), max(Fraction(-1), v)) for v in z]
-        a = z
+    for entry in network.layers:
+        if hasattr(entry, "inner"):
+            r = _fraction_layer(entry.outer, _fraction_layer(entry.inner, a))
+            a = [u + v for u, v in zip(a, r)]
+        else:
+            a = _fraction_layer(entry, a)
     return tuple(a)
 
 

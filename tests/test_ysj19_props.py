@@ -199,3 +199,10 @@ def test_residual_engine_matches_fraction_reference():
 
     assert forward(net, pts) == [ref(p) for p in pts]
     assert net.depth == 3 and net.hidden_widths == [2] and net.params_dense == 6 + 6 + 3
+
+
+def test_thm41_engine_agrees_with_the_fraction_reference():
+    from conftest import fraction_forward
+    ds = random_dataset(n=12, d=3, classes=2, seed=4)
+    net = ysj19.theorem_4_1(ds).network
+    assert forward(net, ds.points) == [fraction_forward(net, p) for p in ds.points]
