@@ -16,7 +16,6 @@ from exactmem.constructions.vys21 import stage1_projection
 from exactmem.data import Dataset, random_dataset
 from exactmem.engine import forward
 from exactmem.errors import ConstructionError, DataError, UsageError
-from exactmem.network import Network
 from exactmem.pipeline import certify_dataset
 
 from conftest import run_checker_inprocess
@@ -142,8 +141,7 @@ def test_depth_budget_gives_the_least_width(checker, tmp_path_factory, ds, L):
 def test_mode_d_every_configuration(ds, p, r, b2):
     """Forced Mode D: several lanes and rounds, several Stage II batches, short last blocks."""
     w, b, pts, rho = sorted_points(ds)
-    net = yy26.build_mode_d(ds.d, w, b, pts, p, r, b2, ds.classes, rho)
-    network = yy26.network_from_rational_layers(ds.d, net.output([net.final]))
+    network = yy26.build_mode_d(ds.d, w, b, pts, p, r, b2, ds.classes, rho)
     assert forward(network, ds.points) == ds.targets()
     F = rho + ds.classes.bit_length()
     m = -(-ds.n // (p * r))
@@ -157,8 +155,7 @@ def test_mode_d_every_configuration(ds, p, r, b2):
 def test_mode_s_every_configuration(ds, s, m):
     """Forced Mode S: G >= 2 groups with short last groups and blocks, and G = 1."""
     w, b, pts, _ = sorted_points(ds)
-    net = yy26.build_mode_s(ds.d, w, b, pts, s, m, ds.classes)
-    network = yy26.network_from_rational_layers(ds.d, net.output([net.final]))
+    network = yy26.build_mode_s(ds.d, w, b, pts, s, m, ds.classes)
     assert forward(network, ds.points) == ds.targets()
     G = -(-ds.n // (s * m))
     assert network.depth == G + 2
@@ -189,8 +186,7 @@ def test_worked_example_of_the_spec():
     assert (w, b) == ([64, 96], 80)
     for (p, r, b2), sizes in {(1, 1, 3): (16, 8, 455, 219), (1, 1, 5): (15, 11, 447, 224),
                               (2, 1, 6): (14, 11, 1034, 362)}.items():      # Mode D rows of spec 9 / prototype
-        got = yy26.network_from_rational_layers(2, (lambda n: n.output([n.final]))(
-            yy26.build_mode_d(2, [64, 96], 80, pts, p, r, b2, 3, rho)))
+        got = yy26.build_mode_d(2, [64, 96], 80, pts, p, r, b2, 3, rho)
         assert (got.depth, got.width, got.params_dense, got.params_nonzero) == sizes
         assert forward(got, ds.points) == ds.targets()
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..data import Dataset
+from ..network import Network
 from ..errors import ConstructionError, UsageError
 from ..gadgets import (Expr, RegisterNet, bit_test, gate, lookup_parallel, step_pair, step_value, window,
                        window_value)
@@ -220,7 +221,7 @@ def ramp_bias(C: int, key: int) -> int:
     return -2 * C * (key + 1) - C
 
 
-def build_mode_s(d, w, b, pts, s: int, m: int, C: int) -> RegisterNet:
+def build_mode_s(d, w, b, pts, s: int, m: int, C: int) -> Network:
     """Mode S (spec section 5): G = ceil(N/(s m)) groups of m blocks of s points; layer l holds
     group l's threshold pairs, group l-1's ramps (per-region biases read from its thresholds)
     and the running label y of group l-2.  Depth G + 2."""
@@ -276,11 +277,10 @@ def build_mode_s(d, w, b, pts, s: int, m: int, C: int) -> RegisterNet:
             zin = proj if ell == 1 else v("z")
             layer.update(lookup_parallel(zin, info[ell - 1][1], [0] * len(info[ell - 1][0]), f"t{ell}_")[0])
         net.add_layer(layer)
-    net.final = (v("y") if G >= 2 else Expr()) + ramp_sum(net, G)
-    return net
+    return network_from_rational_layers(d, net.output([(v("y") if G >= 2 else Expr()) + ramp_sum(net, G)]))
 
 
-def build_mode_d(d, w, b, pts, p: int, r: int, b2: int, C: int, rho: int) -> RegisterNet:
+def build_mode_d(d, w, b, pts, p: int, r: int, b2: int, C: int, rho: int) -> Network:
     """Mode D (spec section 6): blocks of s = p r sorted points; in a block, position i goes to
     lane floor(i/r), round i mod r.  Lane k's register packs its r fields
     f = key * 2^lambda + label (F = rho + lambda bits each, MSB first; empty slots 0).
@@ -385,18 +385,16 @@ def build_mode_d(d, w, b, pts, p: int, r: int, b2: int, C: int, rho: int) -> Reg
     out = v("y") if have_y else Expr()
     for k in range(p):
         out = out + v(f"q{k}")
-    net.final = out
-    return net
+    return network_from_rational_layers(d, net.output([out]))
 
 
-def build_depth2(d, w, b, pts) -> RegisterNet:
+def build_depth2(d, w, b, pts) -> Network:
     """The depth-2 member (spec section 5, end): the N - 1 threshold pairs of the sorted keys read
     straight from x, output y_(1) + sum_j (y_(j) - y_(j-1)) H_j.  Width 2(N - 1) (1 for N = 1)."""
     net, proj = _input_net(d, w, b)
     first, second = lookup_parallel(proj, [q[1] for q in pts[1:]], [q[2] for q in pts], "h")
     net.add_layer(first or {"z": proj})             # N = 1: z = 0 exactly (Stage I), carried
-    net.final = second(net)
-    return net
+    return network_from_rational_layers(d, net.output([second(net)]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -470,10 +468,11 @@ def theorem_r1(ds: Dataset, width: int | None = None, depth: int | None = None, 
 
     width <= W and depth L(W) = min(L_D(W), L_S(W)), with L_D = nb + r(F+1) + 2 (Mode D) and
     L_S = G + 2 (Mode S, = 3 once W >= 2 ceil(sqrt N) - 1), F = rho + lambda = bits of a packed
-    (key, label); proved bounds L <= 2 sqrt(N(F+1)/(p b2)) + F + 4 with p = floor((W-2)/6),
+    (key, label); proved bounds L < 2 sqrt(N(F+1)/(p b2)) + F + 4 with p = floor((W-2)/6),
     b2 = floor((W-1-p)/2) (W >= 8; so W^2 L^2 <= 160 N (F+1) when W(F+4) <= sqrt(N(F+1))), and
     L < 16 N / ((W-6)(W-5)) + 3 (W >= 7).  F + 1 <= log2(1/delta) + 2 log2 N + log2 C + log2(d)/2 + 7.2
-    in the unit ball, hence W^2 L^2 = O(N log(1/delta)) for fixed d, C and 1/delta >= poly(N).
+    in the unit ball, and log2 N <= d (log2(1/delta) + 1.6) by packing: W^2 L^2 = O(N log(1/delta)) for
+    fixed d and C.
 
     ``width`` = target W, ``depth`` = depth budget L (upper bounds; at least one).  With W only,
     depth L(W); with L only, the least W with L(W) <= L; with both, L(W) <= L or a refusal.
@@ -490,7 +489,7 @@ def theorem_r1(ds: Dataset, width: int | None = None, depth: int | None = None, 
         _refuse("depth budget L = 1 is too small: a depth-1 network is affine; the least depth of this "
                 f"family is 2 (one hidden layer of width {max(1, 2 * (n - 1))}), 3 from width "
                 f"{2 * _ceil_sqrt(n) - 1} on")
-    if width is not None and width < min_width(n) and not (depth == 2 and width >= 2 * (n - 1)):
+    if width is not None and depth != 2 and width < min_width(n):
         _refuse(f"width W = {width} is below the minimum width {min_width(n)} for N = {n} "
                 f"(Mode S with G >= 2 groups needs W >= 7, Mode D W >= 8, depth 3 W >= 2*ceil(sqrt N) - 1 = "
                 f"{2 * _ceil_sqrt(n) - 1})")
@@ -506,7 +505,8 @@ def theorem_r1(ds: Dataset, width: int | None = None, depth: int | None = None, 
         if width is not None and width < w2:
             pl = plan(n, F, width)
             _refuse(f"depth budget L = 2 needs width >= 2(N-1) = {w2} (one hidden layer of N-1 step pairs); "
-                    f"at width W = {width} the least depth is {pl.depth if pl else 'none'}")
+                    + (f"at width W = {width} the least depth is {pl.depth}" if pl else
+                       f"W = {width} is also below the minimum width {min_width(n)} of deeper layouts"))
         W = w2 if width is None else width
         pl = Plan("2", 2, w2, {})
     elif width is not None:
@@ -524,12 +524,11 @@ def theorem_r1(ds: Dataset, width: int | None = None, depth: int | None = None, 
 
     if pl.mode == "D":
         c = pl.cfg
-        net = build_mode_d(ds.d, w, b, pts, c["p"], c["r"], c["b2"], C, rho)
+        network = build_mode_d(ds.d, w, b, pts, c["p"], c["r"], c["b2"], C, rho)
     elif pl.mode == "S":
-        net = build_mode_s(ds.d, w, b, pts, pl.cfg["s"], pl.cfg["m"], C)
+        network = build_mode_s(ds.d, w, b, pts, pl.cfg["s"], pl.cfg["m"], C)
     else:
-        net = build_depth2(ds.d, w, b, pts)
-    network = network_from_rational_layers(ds.d, net.output([net.final]))
+        network = build_depth2(ds.d, w, b, pts)
     if network.depth != pl.depth or network.width > min(W, pl.width):
         raise AssertionError(f"yy26 layout: depth {network.depth} (plan {pl.depth}), width {network.width} "
                              f"(target {W}, formula {pl.width})")
