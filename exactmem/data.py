@@ -20,7 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import DataError, UsageError
-from .rational import encode_rat, parse_literal
+from .rational import decode_rat, encode_rat, parse_literal
 
 TASKS = ("regression", "classification")
 
@@ -301,6 +301,11 @@ def _num(text, where: str) -> Fraction:
     try:
         return parse_literal(text)
     except ValueError as e:
+        if isinstance(text, str) and "0x" in text:   # a certificate's RAT token (hex for big integers)
+            try:
+                return decode_rat(text)
+            except ValueError:
+                pass
         raise DataError(f"{where}: {e}") from None
 
 

@@ -136,3 +136,13 @@ def test_dataset_digest_changes_with_any_label():
     b = data.Dataset(a.points, tuple(labels))
     assert a.digest() != b.digest()
     assert json.loads(data.canonical_bytes(a.body())) == a.body()
+
+
+def test_an_external_data_file_can_be_read_back_as_data(tmp_path):
+    """Certificates' sibling data files write big integers in hex; the JSON loader reads them."""
+    from exactmem.data import Dataset, canonical_bytes
+    big = Fraction(2**80 + 1, 3)
+    ds = Dataset(((big, Fraction(1)), (Fraction(0), Fraction(-1, 2))), ((Fraction(1, 2),), (Fraction(-1),))).validate()
+    p = tmp_path / "x.data.json"
+    p.write_bytes(canonical_bytes(ds.body()))
+    assert data.load(str(p)).points == ds.points
