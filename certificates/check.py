@@ -232,7 +232,7 @@ def check_limits(cert):
     before any number is converted (a field of the wrong type is left to the later checks)."""
     ds, net = cert["dataset"], cert["network"]
     n, d = (ds.get("n"), ds.get("d")) if isinstance(ds, dict) else (None, None)
-    n, d = (n if type(n) is int else 0), (d if type(d) is int else 0)
+    n, d = (max(n, 0) if type(n) is int else 0), (max(d, 0) if type(d) is int else 0)
     if n > LIMITS["points"]:
         raise Verdict(4, f"dataset.n: {n} points, more than --max-points={LIMITS['points']}")
     if d > LIMITS["width"]:
@@ -247,6 +247,7 @@ def check_limits(cert):
         return
     if len(layers) > LIMITS["layers"]:
         raise Verdict(4, f"network.layers: {len(layers)} layers, more than --max-layers={LIMITS['layers']}")
+
     def width(layer, where):
         dens = layer.get("dens") if isinstance(layer, dict) else None
         m = len(dens) if isinstance(dens, list) else 0

@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mutation_report as report
-
-from test_checker_tamper import (CHECKER, DEFAULT_LIMITS, GOLDEN_IDS, GOLDENS, canonical, check, claim_env,  # noqa: F401
-                                 layer_inputs, network, rehash, side, sizes)
+from test_checker_tamper import check  # noqa: F401  (fixture)
+from test_checker_tamper import (CHECKER, DEFAULT_LIMITS, GOLDEN_IDS, GOLDENS, canonical, claim_env, layer_inputs,
+                                 network, rehash, side, sizes)
 
 DIFF_EXAMPLES = int(os.environ.get("EXACTMEM_FUZZ_EXAMPLES")
                     or {"long": 2_000}.get(os.environ.get("EXACTMEM_FUZZ", ""), 60))
