@@ -65,11 +65,11 @@ def lines():
     out = []
     if MUTANTS:
         cols = ("tried", "rejected", "legit_valid", "wrongly_accepted", "wrongly_rejected")
-        out.append(f"{'mutation family':34} " + " ".join(f"{c:>16}" for c in cols))
+        out.append(f"{'mutation family':42} " + " ".join(f"{c:>17}" for c in cols))
         for family, counts in sorted(MUTANTS.items()):
-            out.append(f"{family:34} " + " ".join(f"{counts[c]:>16}" for c in cols))
+            out.append(f"{family:42} " + " ".join(f"{counts[c]:>17}" for c in cols))
         total = totals()
-        out.append(f"{'TOTAL':34} " + " ".join(f"{total[c]:>16}" for c in cols))
+        out.append(f"{'TOTAL':42} " + " ".join(f"{total[c]:>17}" for c in cols))
         for family, reasons in sorted(REASONS.items()):
             for reason, n in reasons.most_common():
                 out.append(f"  legit valid, {family}: {n} x {reason}")
