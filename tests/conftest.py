@@ -47,6 +47,18 @@ def _fraction_layer(layer, a):
     return z
 
 
+def verify_certificate(checker, folder, cert):
+    """Write a certificate into ``folder``, check it in-process; assert VERIFIED, return stdout."""
+    from exactmem.certificate import certificate_bytes
+
+    path = folder / "c.json"
+    path.write_bytes(certificate_bytes(cert))
+    code, out = run_checker_inprocess(checker, path)
+    assert code == 0, out
+    assert out.strip().splitlines()[-1].startswith("s VERIFIED")
+    return out
+
+
 def fraction_forward(network, x):
     """Reference evaluation with Fraction, written independently of exactmem.engine
     (a residual block adds outer(inner(h)) to h)."""

@@ -13,16 +13,12 @@ from exactmem.engine import forward
 from exactmem.errors import ConstructionError, DataError
 from exactmem.pipeline import certify_dataset
 
-from conftest import run_checker_inprocess
+from conftest import run_checker_inprocess, verify_certificate
 from strategies import class_datasets, regression_datasets
 
 
-def verify(checker, tmp_path, cert):
-    path = tmp_path / "c.json"
-    path.write_bytes(certificate_bytes(cert))
-    code, out = run_checker_inprocess(checker, path)
-    assert code == 0, out
-    assert out.strip().splitlines()[-1].startswith("s VERIFIED")
+def verify(checker, folder, cert):
+    return verify_certificate(checker, folder, cert)
 
 
 @given(ds=st.one_of(regression_datasets(), class_datasets()), rule=st.sampled_from(["knot", "mid"]))

@@ -13,7 +13,7 @@ from exactmem.engine import forward
 from exactmem.errors import ConstructionError, DataError
 from exactmem.pipeline import certify_dataset
 
-from conftest import run_checker_inprocess
+from conftest import run_checker_inprocess, verify_certificate
 
 big_coordinate = st.one_of(
     st.fractions(min_value=-100, max_value=100, max_denominator=10**6),
@@ -32,10 +32,7 @@ def class_data(draw, max_n=60):
 
 
 def verify(checker, folder, cert):
-    path = folder / "c.json"
-    path.write_bytes(certificate_bytes(cert))
-    code, out = run_checker_inprocess(checker, path)
-    assert code == 0, out
+    return verify_certificate(checker, folder, cert)
 
 
 @given(ds=class_data(), block=st.one_of(st.none(), st.integers(1, 8)), seed=st.integers(0, 3))

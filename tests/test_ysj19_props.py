@@ -13,15 +13,12 @@ from exactmem.engine import forward
 from exactmem.errors import ConstructionError, DataError
 from exactmem.pipeline import certify_dataset
 
-from conftest import run_checker_inprocess
+from conftest import run_checker_inprocess, verify_certificate
 from strategies import class_datasets, regression_datasets
 
 
 def verify(checker, folder, cert):
-    path = folder / "c.json"
-    path.write_bytes(certificate_bytes(cert))
-    code, out = run_checker_inprocess(checker, path)
-    assert code == 0, out
+    return verify_certificate(checker, folder, cert)
 
 
 @given(ds=class_datasets(max_n=30, max_classes=7), activation=st.sampled_from(["relu", "hardtanh"]),

@@ -18,7 +18,7 @@ from exactmem.engine import forward
 from exactmem.errors import ConstructionError, DataError, UsageError
 from exactmem.pipeline import certify_dataset
 
-from conftest import run_checker_inprocess
+from conftest import run_checker_inprocess, verify_certificate
 from strategies import coordinate
 
 
@@ -48,11 +48,7 @@ def wild_data(draw, max_n=25):
 
 
 def verify(checker, folder, cert):
-    path = folder / "c.json"
-    path.write_bytes(certificate_bytes(cert))
-    code, out = run_checker_inprocess(checker, path)
-    assert code == 0, out
-    return out
+    return verify_certificate(checker, folder, cert)
 
 
 def sorted_points(ds, seed=0, direction=None):

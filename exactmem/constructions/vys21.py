@@ -272,12 +272,17 @@ def theorem_3_1(ds: Dataset, block_size: int | None = None, seed: int = 0, direc
     return Built(network, claims, params, info)
 
 
-def _stage1_net(d, w, b) -> RegisterNet:
-    net = RegisterNet([f"x{i}" for i in range(d)])
+def _projection(net: RegisterNet, w, b) -> Expr:
+    """Stage I's pre-activation w.x + b over the input registers x0..x(d-1)."""
     proj = Expr.const(b)
     for i, c in enumerate(w):
         proj = proj + c * net.value(f"x{i}")
-    net.add_layer({"z": proj})                                              # Stage I
+    return proj
+
+
+def _stage1_net(d, w, b) -> RegisterNet:
+    net = RegisterNet([f"x{i}" for i in range(d)])
+    net.add_layer({"z": _projection(net, w, b)})                            # Stage I
     return net
 
 
@@ -344,9 +349,7 @@ def theorem_depth(ds: Dataset, depth: int = 3, seed: int = 0, direction=None) ->
         labs = [labels[i] for i in order]
         m = n
         net = RegisterNet([f"x{i}" for i in range(ds.d)])
-        proj = Expr.const(b)
-        for i, c in enumerate(w):
-            proj = proj + c * net.value(f"x{i}")
+        proj = _projection(net, w, b)
         if L >= 3:
             net.add_layer({"z": proj})
             zexpr = net.value("z")
