@@ -20,6 +20,7 @@ Exit codes; the last stdout line is always ``s <VERDICT> ...``:
 
 import argparse
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -27,8 +28,8 @@ import re
 import sys
 from operator import mul
 
-CHECKER_VERSION = "1.0"
-SUPPORTED_MAJOR, SUPPORTED_MINOR = 1, 0
+CHECKER_VERSION = "1.1"
+SUPPORTED_MAJOR, SUPPORTED_MINOR = 1, 1
 ACTIVATIONS = ("relu", "hardtanh", "identity")
 VERDICTS = {0: "VERIFIED", 1: "REJECTED", 2: "MALFORMED", 3: "UNSUPPORTED", 4: "RESOURCE", 5: "USAGE"}
 
@@ -241,6 +242,10 @@ def check_limits(cert):
     if any(isinstance(c, dict) and isinstance(c.get("statement"), str) and "min_sq_dist" in c["statement"]
            for c in claims) and n * (n - 1) // 2 * d > LIMITS["work"]:     # the O(N^2 d) sweep
         raise Verdict(4, f"work of min_sq_dist: N(N-1)/2 * d = {n * (n - 1) // 2 * d} pairs x coordinates, "
+                         f"more than --max-work={LIMITS['work']}")
+    if any(isinstance(c, dict) and isinstance(c.get("statement"), str) and "general_position" in c["statement"]
+           for c in claims) and gp_work(n, d) > LIMITS["work"]:
+        raise Verdict(4, f"work of general_position: C(N, d) normals x d determinants = {gp_work(n, d)}, "
                          f"more than --max-work={LIMITS['work']}")
     layers = net.get("layers") if isinstance(net, dict) else None
     if not isinstance(layers, list):
@@ -466,6 +471,66 @@ def min_sq_distance(xs):
                 best = s
     g = math.gcd(best, den * den)
     return best // g, den * den // g
+
+
+def minor_version(cert):
+    return int(cert["version"].split(".")[1])
+
+
+def gp_work(n, d):
+    return math.comb(n, d) * d * max(d - 1, 1) ** 3 if n > d else n * d * d
+
+
+def det(m):
+    """Determinant of a square integer matrix (Bareiss: every division is exact)."""
+    m, sign, prev = [list(r) for r in m], 1, 1
+    for k in range(len(m) - 1):
+        if m[k][k] == 0:
+            p = next((i for i in range(k + 1, len(m)) if m[i][k]), None)
+            if p is None:
+                return 0
+            m[k], m[p], sign = m[p], m[k], -sign
+        for i in range(k + 1, len(m)):
+            for j in range(k + 1, len(m)):
+                m[i][j] = (m[i][j] * m[k][k] - m[i][k] * m[k][j]) // prev
+        prev = m[k][k]
+    return sign * m[-1][-1] if m else 1
+
+
+def general_position(xs):
+    """True iff every set of at most d+1 points is affinely independent (all N points when
+    N <= d).  Points scaled to integers; for every (d-1)-subset S with base p = x_S1 and every
+    j > max S, the normal n of {x_s - p} u {x_j - p} (d minors): n = 0 means S u {j} is dependent,
+    the same hyperplane (n / gcd, n.p) twice means S u {j', j} is (docs/checker.md).  Any
+    dependent set of d+1 points is caught at its d-1 smallest indices."""
+    den = math.lcm(*(q for x in xs for _, q in x)) if xs else 1
+    pts = [[p * (den // q) for p, q in x] for x in xs]
+    n, d = len(pts), len(pts[0]) if pts else 0
+    if len({tuple(x) for x in pts}) < n:
+        return False
+    if d == 1 or n <= 1:
+        return True
+    if n <= d:                              # rank of {x_i - x_1} must be N - 1: Gram determinant != 0
+        diffs = [[a - b for a, b in zip(x, pts[0])] for x in pts[1:]]
+        return det([[sum(a * b for a, b in zip(u, v)) for v in diffs] for u in diffs]) != 0
+    for s in itertools.combinations(range(n), d - 1):
+        p = pts[s[0]]
+        base = [[a - b for a, b in zip(pts[i], p)] for i in s[1:]]
+        seen = set()
+        for j in range(s[-1] + 1, n):
+            rows = base + [[a - b for a, b in zip(pts[j], p)]]
+            normal = [(-1) ** k * det([r[:k] + r[k + 1:] for r in rows]) for k in range(d)]
+            g = math.gcd(*normal)
+            if g == 0:
+                return False
+            normal = [v // g for v in normal]
+            if next(v for v in normal if v) < 0:
+                normal = [-v for v in normal]
+            key = (tuple(normal), sum(a * b for a, b in zip(normal, p)))
+            if key in seen:
+                return False
+            seen.add(key)
+    return True
 
 
 class LazyEnv(dict):
@@ -707,6 +772,8 @@ def check(path, quiet=False, allow_dataset_symlink=False):
                                           all(-q <= p <= q for y in ds["y"] for p, q in y)),
                 "one_hot_labels": int(ds["task"] == "regression" and
                                       all(sorted(y) == [(0, 1)] * (len(y) - 1) + [(1, 1)] for y in ds["y"]))})
+    if minor_version(cert) >= 1:            # variables added in format 1.1
+        env["general_position"] = lambda: int(general_position(ds["x"]))
     env = LazyEnv(env)
     msd = []                                # computed once, only if a claim names it
 

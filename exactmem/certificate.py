@@ -19,6 +19,10 @@ from .rational import encode_int, encode_rat
 
 FORMAT = "exactmem-certificate"
 VERSION = "1.0"
+# Claim variables added in format 1.1: a certificate naming one of them (or carrying a 1.1 field)
+# says version 1.1; every other certificate stays 1.0, byte for byte as before.
+V11_VARIABLES = ("general_position",)
+V11_FIELDS = ()
 SCHEMA_ID = "https://exactmem.invalid/schema/certificate-1.json"
 
 
@@ -86,7 +90,20 @@ def claim_env(ds: Dataset, network) -> dict:
     })
     env = _LazyEnv(env)
     env.update({"min_sq_dist_num": lambda: _min_sq(ds).numerator, "min_sq_dist_den": lambda: _min_sq(ds).denominator})
+    env["general_position"] = lambda: _general_position(ds)
     return env
+
+
+def _general_position(ds: Dataset) -> int:
+    from .geometry import general_position_witness
+    return int(general_position_witness(ds.points) is None)
+
+
+def format_version(claims: list, body: dict) -> str:
+    import re
+
+    names = {t for c in claims for t in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", c["statement"])}
+    return "1.1" if names & set(V11_VARIABLES) or any(k in body for k in V11_FIELDS) else VERSION
 
 
 class _LazyEnv(dict):
@@ -154,6 +171,7 @@ def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: d
         "claims": claims,
         "info": json_safe(built.info),
     }
+    body["version"] = format_version(claims, body)
     body["certificate_sha256"] = hashlib.sha256(canonical_bytes(body)).hexdigest()
     return body
 

@@ -76,6 +76,10 @@ def _build_options(args) -> dict:
         opts["blocks"] = _widths(args.blocks, "--blocks")
     if args.output_mode is not None:
         opts["output"] = args.output_mode
+    if getattr(args, "general_position", None) is not None:
+        opts["general_position"] = args.general_position
+    if getattr(args, "perturb", None) is not None:
+        opts["perturb"] = args.perturb
     return opts
 
 
@@ -270,6 +274,11 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--blocks", help="ysj19-prop3.4: block indices l1,...,lm (1-based)")
     b.add_argument("--encoding", dest="output_mode", choices=["onehot", "class"],
                    help="ysj19-prop3.2: one-hot outputs (default) or the class number")
+    b.add_argument("--general-position", choices=["construction", "full"],
+                   help="ysj19-cor4.2/thm4.1: 'full' also runs the complete C(N,d) test and certifies it")
+    b.add_argument("--perturb", metavar="EPS",
+                   help="ysj19-cor4.2/thm4.1: move every coordinate by a seeded rational amount <= EPS "
+                        "(e.g. 1/1000000) before building; recorded in the certificate")
     b.add_argument("--external-data", action="store_true",
                    help="write the dataset to a sibling CERT.data.json bound by its SHA-256")
     b.add_argument("-q", "--quiet", action="store_true")

@@ -90,3 +90,94 @@ def separating_hyperplane(points, group: list) -> tuple:
             if all(sum(x * y for x, y in zip(a, points[j])) != c for j in outside):
                 return a, c
         lam += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The full certificate of general position (spec ysj2019-sec4-bounds.md section 4.2)
+
+def _det(M) -> int:
+    """Determinant of a square integer matrix by Bareiss' fraction-free elimination."""
+    M = [list(r) for r in M]
+    n = len(M)
+    if n == 0:
+        return 1
+    sign, prev = 1, 1
+    for k in range(n - 1):
+        if M[k][k] == 0:
+            p = next((i for i in range(k + 1, n) if M[i][k] != 0), None)
+            if p is None:
+                return 0
+            M[k], M[p] = M[p], M[k]
+            sign = -sign
+        for i in range(k + 1, n):
+            for j in range(k + 1, n):
+                M[i][j] = (M[i][j] * M[k][k] - M[i][k] * M[k][j]) // prev
+        prev = M[k][k]
+    return sign * M[n - 1][n - 1]
+
+
+def _normal(rows, d: int) -> tuple:
+    """Generalized cross product of d-1 integer vectors in Z^d (0 iff they are dependent),
+    divided by the gcd of its entries, first nonzero entry positive."""
+    n = [(-1) ** k * _det([r[:k] + r[k + 1:] for r in rows]) for k in range(d)]
+    g = 0
+    for v in n:
+        g = gcd(g, v)
+    if g == 0:
+        return tuple(n)
+    n = [v // g for v in n]
+    return tuple(-v for v in n) if next(v for v in n if v) < 0 else tuple(n)
+
+
+def _rank(rows) -> int:
+    return len(rows[0]) - len(rref_nullspace(rows, len(rows[0]))) if rows else 0
+
+
+def general_position_cost(n: int, d: int) -> int:
+    """Work of :func:`general_position_witness`: C(N, d) normals of d determinants of size d-1."""
+    from math import comb
+    return comb(n, d) * d * max(d - 1, 1) ** 3 if n > d else n * d * d
+
+
+def general_position_witness(points):
+    """None when every set of at most d+1 of the points is affinely independent (YSJ19
+    Assumption 4.1 as docs/ysj19.md reads it, also for N <= d); otherwise the sorted 0-based
+    indices of an affinely dependent set of at most d+1 points.
+
+    Spec section 4.2: for every (d-1)-subset S (base point p = its first point) and every
+    j > max S, the normal n of {x_s - p} u {x_j - p}; n = 0 means S u {j} is dependent, and two
+    j's giving the same hyperplane (n, n.p) mean S u {j', j} is.  Exactly C(N, d) normals."""
+    from itertools import combinations
+    from math import lcm
+
+    n = len(points)
+    if n == 0:
+        return None
+    d = len(points[0])
+    den = lcm(*(Fraction(v).denominator for p in points for v in p))
+    X = [[int(Fraction(v) * den) for v in p] for p in points]
+    first = {}
+    for i, x in enumerate(X):                       # distinct points (all that matters for d = 1)
+        if tuple(x) in first:
+            return [first[tuple(x)], i]
+        first[tuple(x)] = i
+    if d == 1:
+        return None
+    if n <= d:                                      # the N points themselves must be independent
+        D = [[a - b for a, b in zip(x, X[0])] for x in X[1:]]
+        if _rank(D) < n - 1:
+            return list(range(n))
+        return None
+    for S in combinations(range(n), d - 1):
+        p = X[S[0]]
+        base = [[a - b for a, b in zip(X[s], p)] for s in S[1:]]
+        seen = {}
+        for j in range(S[-1] + 1, n):
+            normal = _normal(base + [[a - b for a, b in zip(X[j], p)]], d)
+            if not any(normal):
+                return list(S) + [j]
+            key = (normal, sum(a * b for a, b in zip(normal, p)))
+            if key in seen:
+                return list(S) + [seen[key], j]
+            seen[key] = j
+    return None

@@ -7,8 +7,9 @@ import sys
 import time
 
 from . import data as data_mod
+from . import generalposition
 from .certificate import build_certificate
-from .constructions import registry
+from .constructions import GENERAL_POSITION, registry
 from .engine import forward
 from .errors import ConstructionError, UsageError
 
@@ -60,14 +61,23 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
         raise UsageError(f"unknown construction {construction_id!r} (see `exactmem list`)")
     entry = entries[construction_id]
     options = dict(options or {})
+    recorded = _json_safe(options)
     ds.validate()
     _log(verbose, f"dataset: N={ds.n} d={ds.d} dy={ds.dy} ({ds.task})", t0)
+    gp_mode, eps = options.pop("general_position", None), options.pop("perturb", None)
+    if (gp_mode is not None or eps is not None) and construction_id not in GENERAL_POSITION:
+        raise UsageError(f"--general-position and --perturb apply to the general-position constructions "
+                         f"({', '.join(sorted(GENERAL_POSITION))}), not {construction_id}")
     accepted = list(inspect.signature(entry.build).parameters)[1:]
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise UsageError(f"{construction_id} does not take option(s) {', '.join(unknown)} "
                          f"(it takes: {', '.join(accepted) or 'none'})")
-    built = entry.build(ds, **options)
+    seed = (recipe or {}).get("seed")
+    ds, built, gp_claims, gp_info = generalposition.prepare(ds, gp_mode, eps, seed,
+                                                            lambda d: entry.build(d, **options))
+    built.claims = list(built.claims) + gp_claims
+    built.info.update(gp_info)
     if built.dataset is not None:
         ds = built.dataset
     _log(verbose, f"built {construction_id}: depth {built.network.depth}, width {built.network.width}", t0)
@@ -78,7 +88,7 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
         if out != y:   # a construction bug, never a user error: refuse to certify it
             raise ConstructionError(f"internal error: {construction_id} misses point {i} ({out} != {y})")
     if recipe is None:
-        recipe = {"data": ds.source or "in-memory", "options": _json_safe(options), "seed": None, "classes": None}
+        recipe = {"data": ds.source or "in-memory", "options": recorded, "seed": None, "classes": None}
     construction = {"id": entry.id, "paper": entry.paper, "theorem": entry.theorem}
     cert = build_certificate(ds, construction, built, outputs, recipe, data_file)
     _log(verbose, "certificate assembled", t0)

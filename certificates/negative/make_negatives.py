@@ -161,10 +161,18 @@ def _():
     return dump(rehash(cert))
 
 
-@case("header-version-1.1.json", 3, "version 1.1: newer minor version than the checker reads")
+@case("header-version-1.2.json", 3, "version 1.2: newer minor version than the checker reads")
 def _():
     cert = golden(SMALL)
-    cert["version"] = "1.1"
+    cert["version"] = "1.2"
+    return dump(rehash(cert))
+
+
+@case("claim-v11-variable-in-1.0.json", 2, "a 1.0 certificate names general_position, a 1.1 variable")
+def _():
+    cert = golden(SMALL)
+    cert["claims"].append({"id": "general-position", "statement": "general_position == 1", "lhs": "1",
+                           "rhs": "1", "source": "YSJ19 Assumption 4.1"})
     return dump(rehash(cert))
 
 

@@ -40,6 +40,11 @@ DISTINCT = Claim("assumption-distinct", "distinct_points == 1", "dataset assumpt
 UNIT_LABELS = Claim("assumption-labels", "labels_in_unit_box == 1", "YSJ19 Assumption 3.1: y_i in [-1,1]^dy")
 
 
+# Constructions whose theorem assumes general position (YSJ19 Assumption 4.1): they accept the
+# pipeline options general_position="full" and perturb=eps (exactmem/generalposition.py).
+GENERAL_POSITION = frozenset({"ysj19-cor4.2", "ysj19-thm4.1"})
+
+
 @dataclass(frozen=True)
 class Entry:
     id: str
