@@ -21,7 +21,7 @@ from .geometry import general_position_cost, general_position_witness
 from .rational import parse_literal
 
 MODES = ("construction", "full")
-FULL_TEST_BUDGET = 2 * 10 ** 8        # about a minute and a half of pure-Python determinants
+FULL_TEST_BUDGET = 10 ** 9             # about 100 s of pure-Python determinants (1e7 per second)
 PERTURB_GRID_BITS = 16                # a coordinate moves by eps * k / 2^16, |k| <= 2^16
 PERTURB_DRAWS = 16                    # fresh draws tried before giving up
 
