@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import importlib.util
 import io
+import itertools
 import json
 import math
 import os
@@ -403,7 +404,31 @@ def claim_env(cert, n):
     sq = min((sum((u - v) ** 2 for u, v in zip(a, b)) for i, a in enumerate(xs) for b in xs[i + 1:]),
              default=Fraction(0))
     env.update({"min_sq_dist_num": sq.numerator, "min_sq_dist_den": sq.denominator})
+    if any("general_position" in c["statement"] for c in cert["claims"]):
+        env["general_position"] = int(in_general_position(xs))
     return env
+
+
+def in_general_position(xs):
+    """Brute force over every subset of min(N, d+1) points (not check.py's C(N, d) normals):
+    distinct points, and each subset's difference vectors of full rank (Fraction elimination)."""
+    def rank(rows):
+        rows, r = [list(v) for v in rows], 0
+        for c in range(len(rows[0]) if rows else 0):
+            p = next((i for i in range(r, len(rows)) if rows[i][c] != 0), None)
+            if p is None:
+                continue
+            rows[r], rows[p] = rows[p], rows[r]
+            for i in range(r + 1, len(rows)):
+                f = rows[i][c] / rows[r][c]
+                rows[i] = [a - f * b for a, b in zip(rows[i], rows[r])]
+            r += 1
+        return r
+    if len({tuple(x) for x in xs}) < len(xs):
+        return False
+    k = min(len(xs), len(xs[0]) + 1)
+    return all(rank([[a - b for a, b in zip(xs[i], xs[sub[0]])] for i in sub[1:]]) == k - 1
+               for sub in itertools.combinations(range(len(xs)), k))
 
 
 def side(node, env, recorded):
