@@ -76,6 +76,10 @@ def _build_options(args) -> dict:
         opts["blocks"] = _widths(args.blocks, "--blocks")
     if args.output_mode is not None:
         opts["output"] = args.output_mode
+    if getattr(args, "block_widths", None) is not None:
+        opts["block_widths"] = _widths(args.block_widths, "--block-widths")
+    if getattr(args, "head_width", None) is not None:
+        opts["head_width"] = args.head_width
     if getattr(args, "general_position", None) is not None:
         opts["general_position"] = args.general_position
     if getattr(args, "perturb", None) is not None:
@@ -274,6 +278,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--blocks", help="ysj19-prop3.4: block indices l1,...,lm (1-based)")
     b.add_argument("--encoding", dest="output_mode", choices=["onehot", "class"],
                    help="ysj19-prop3.2: one-hot outputs (default) or the class number")
+    b.add_argument("--block-widths", help="ysj19-thm4.1: residual block widths d1,...,d(L-1)")
+    b.add_argument("--head-width", type=int, help="ysj19-thm4.1: width dL of the final (head) block")
     b.add_argument("--general-position", choices=["construction", "full"],
                    help="ysj19-cor4.2/thm4.1: 'full' also runs the complete C(N,d) test and certifies it")
     b.add_argument("--perturb", metavar="EPS",

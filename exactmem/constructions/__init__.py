@@ -81,7 +81,9 @@ def registry() -> dict:
               "(hard-tanh); class labels 1..C (one-hot outputs); data in general position"),
         Entry("ysj19-thm4.1", "Yun, Sra, Jadbabaie, NeurIPS 2019", "Theorem 4.1 (ResNet, general position)",
               ysj19.theorem_4_1,
-              "no options: one residual block of 4 ReLUs per class-pure group of <= dx points, head of 2dy; "
+              "--activation relu|hardtanh (default relu); --block-widths d1,...,d(L-1) with sum >= 4N/dx + 4dy "
+              "(ReLU) or 2N/dx + 2dy (hard-tanh), default one block of 4 (2) per class-pure group of <= dx points; "
+              "--head-width dL >= 2dy (ReLU) or dy (hard-tanh), default that; "
               "class labels 1..C with C <= dx; data in general position"),
         Entry("vys21", "Vardi, Yehudai, Shamir, ICLR 2022 (arXiv 2110.03187)",
               "Theorem 3.1 (width 12, O~(sqrt N) parameters)", vys21.theorem_3_1,

@@ -608,80 +608,354 @@ def corollary_4_2(ds: Dataset, widths=None, activation: str = "relu") -> Built:
 # ---------------------------------------------------------------------------------------------
 # Theorem 4.1 (ResNet, general position)
 
-def theorem_4_1(ds: Dataset) -> Built:
-    """Yun, Sra, Jadbabaie 2019, Theorem 4.1: for N points in general position with one-hot
-    labels of dy <= dx classes, a ResNet h <- h + V relu(U h + b) + c with
-    sum_l d_l >= 4N/dx + 4dy residual hidden nodes and a final block of d_L >= 2dy ReLUs
-    memorizes them ("4N/dx + 6dy ReLU hidden nodes").
+# Bumps of a hyperplane distance u = K (a.h - c): unit r computes act(scale * u + offset_r), and
+# sum_r coeff_r * unit_r is 1 for |u| <= 1 and 0 for |u| >= 2 (exact identities, docs/ysj19.md):
+# ReLU trap(u) = relu(u+2) - relu(u+1) - relu(u-1) + relu(u-2); hard-tanh
+# trap(u) = (hardtanh(2u+3) - hardtanh(2u-3))/2.
+THM41_BUMPS = {
+    "relu": ((2, 1, -1, -2), (1, -1, -1, 1), 1),
+    "hardtanh": ((3, -3), (Fraction(1, 2), Fraction(-1, 2)), 2),
+}
 
-    Met with fewer nodes: one residual block of 4 ReLUs per class-pure group of <= dx points
-    (sum_k ceil(n_k/dx) <= N/dx + dy groups) and a head of 2dy.  Block g pushes its group's points
-    by an integer B_g along the coordinate of their class, with a trap bump of the group's
-    hyperplane (1 on the group, 0 at every other point's current position); the head reads
-    coordinate k with ReLU(h_k + 1) - ReLU(h_k): 1 for pushed points (h_k >= 0), 0 otherwise.
-    """
+
+def _dot(u, v):
+    return sum(x * y for x, y in zip(u, v))
+
+
+def thm41_layout(widths, G: int, per: int, dx: int):
+    """Place G groups of ``per`` bump nodes (4 ReLU, 2 hard-tanh) into residual blocks of the
+    given widths.  Returns ``(readout, segments)``; a segment is ``(kind, blocks, count)`` with
+    0-based block indices, in block order:
+
+    * ``("block", [l], floor(d_l/per))``: whole groups side by side in one block, all reading
+      the block's input (spec section 5.3a);
+    * ``("run", [j, ..., l], 1)``: one group whose nodes fill consecutive blocks that hold
+      nothing else (the narrow variant of spec section 5.4 generalized: its pushes are
+      orthogonal to its own normal, so every node of the run reads the same distance u).
+
+    Whole-block placement alone (``readout == "coordinate"``: pushes along class coordinates)
+    is used when it fits; otherwise the largest mixed placement (a dynamic program over the
+    blocks) with the 1-D readout ``"line"``, which runs need (dx >= 2).  Raises
+    ConstructionError naming a block when no placement holds G groups."""
+    if sum(w // per for w in widths) >= G:
+        return "coordinate", [("block", [l], w // per) for l, w in enumerate(widths)]
+    L1 = len(widths)
+    best, choice = [0] * (L1 + 1), [None] * (L1 + 1)
+    for l in range(1, L1 + 1):
+        best[l], choice[l] = best[l - 1] + widths[l - 1] // per, ("block", l - 1)
+        if dx >= 2:                  # the shortest run of blocks ending at l with >= per nodes
+            j, tot = l, 0
+            while j > 0 and tot < per:
+                j -= 1
+                tot += widths[j]
+            if tot >= per and best[j] + 1 > best[l]:
+                best[l], choice[l] = best[j] + 1, ("run", j)
+    if best[L1] < G:
+        l = next(i for i, w in enumerate(widths) if w % per)       # exists: sum d_l >= per * G
+        if dx == 1:
+            why = (f"with dx = 1 no push is orthogonal to a group's normal, so a group's {per} nodes "
+                   f"cannot be split across blocks and a block holds floor(d_l/{per}) groups")
+        else:
+            why = (f"mixed splits, where a bump ({per} nodes) would share a block with another group and "
+                   f"continue into the next block, are not supported; a block holds floor(d_l/{per}) whole "
+                   f"groups, or consecutive blocks holding nothing else hold one")
+        raise ConstructionError(f"block {l + 1} has d_{l + 1} = {widths[l]} hidden nodes: {why}; the widths "
+                                f"{list(widths)} hold {best[L1]} of the {G} groups needed (docs/ysj19.md)")
+    segments, l = [], L1
+    while l > 0:
+        kind, j = choice[l]
+        if kind == "block":
+            segments.append(("block", [j], widths[j] // per))
+            l = j
+        else:
+            segments.append(("run", list(range(j, l)), 1))
+            l = j
+    return "line", segments[::-1]
+
+
+def _thm41_place(segments, widths, G: int, per: int):
+    """Groups in order onto the segments: per group, its segment and its (block, nodes) parts."""
+    seg_of, parts = [], []
+    for si, (kind, blks, count) in enumerate(segments):
+        for _ in range(count):
+            if len(parts) == G:
+                break
+            left, mine = per, []
+            for b in blks if kind == "run" else blks[:1]:
+                take = min(left, widths[b])
+                if take:
+                    mine.append((b, take))
+                left -= take
+            assert left == 0, "a segment too small for a bump"
+            seg_of.append(si)
+            parts.append(mine)
+    assert len(parts) == G, "the layout holds fewer groups than planned"
+    return seg_of, parts
+
+
+def _thm41_block(units, width: int, dx: int, activation: str, shift=None):
+    """A residual block from (row, bias, outer column) units, padded with dead nodes."""
+    from ..network import Layer, ResidualBlock
+
+    zero = [Fraction(0)] * dx
+    units = list(units) + [(zero, Fraction(0), zero)] * (width - len(units))
+    inner = Layer.from_rationals([u[0] for u in units], [u[1] for u in units], activation)
+    V = [[u[2][t] for u in units] for t in range(dx)]
+    c = [-v for v in shift] if shift is not None else zero
+    return ResidualBlock(inner, Layer.from_rationals(V, c, "identity"))
+
+
+def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
+    """Spec section 5.1 with several whole groups per block (5.3a): block 1 shifts coordinate k
+    of every point to <= -1 (k < dy); a group's bump pushes its points by an integer B along
+    its class coordinate k, up to >= 0.  Returns the residual blocks and informative numbers."""
     from ..geometry import separating_hyperplane
-    from ..network import Layer, Network, ResidualBlock
 
+    offsets, coeffs, scale = THM41_BUMPS[activation]
+    n, dx, G = len(X), len(X[0]), len(groups)
+    s = [max(p[k] for p in X) + 1 if k < C else Fraction(0) for k in range(dx)]
+    shifted = [[v - sk for v, sk in zip(p, s)] for p in X]
+    blk = [p[0][0] for p in parts]
+    # Hyperplanes fixed up front: block 1 sees x, later blocks see their points at x - s.
+    planes = [separating_hyperplane(X if blk[g] == 0 else shifted, grp) for g, (_, grp) in enumerate(groups)]
+    pos = [list(p) for p in X]                       # positions at the current block's input
+    blocks, pushes, margins = [], [], []
+    for b, width in enumerate(widths):
+        units, moves = [], []
+        for g in (g for g in range(G) if blk[g] == b):
+            k, grp = groups[g]
+            a, c = planes[g]
+            members = set(grp)
+            dists = [abs(_dot(a, pos[j]) - c) for j in range(n) if j not in members]
+            m = min(dists) if dists else Fraction(2)
+            assert m > 0, "a moved point landed on a later hyperplane"
+            K = max(1, -(-2 // m)) if m < 2 else 1
+            B = -(-max(s[k] - X[i][k] for i in grp) // 1)
+            while any(_dot(planes[h][0], [v + (B if t == k else 0) for t, v in enumerate(shifted[i])])
+                      == planes[h][1] for h in range(G) if blk[h] > b for i in grp):
+                B += 1
+            for o, co in zip(offsets, coeffs):
+                units.append(([scale * K * v for v in a], scale * (-K * c) + o,
+                              [Fraction(B * co) if t == k else Fraction(0) for t in range(dx)]))
+            moves.append((k, grp, B))
+            pushes.append(B)
+            margins.append(m)
+        blocks.append(_thm41_block(units, width, dx, activation, s if b == 0 else None))
+        if b == 0:
+            pos = [[v - sk for v, sk in zip(p, s)] for p in pos]
+        for k, grp, B in moves:                       # the block's pushes, all read its input
+            for i in grp:
+                pos[i][k] += B
+    info = {"shift": [str(v) for v in s], "pushes": pushes, "min_margin": str(min(margins))}
+    return blocks, info
+
+
+def _thm41_coordinate_head(C: int, dx: int, activation: str):
+    """Rows, biases, output rows, output biases of the head reading coordinate k < dy:
+    ReLU relu(h_k + 1) - relu(h_k); hard-tanh (hardtanh(2 h_k + 1) + 1)/2.  Both are 1 for
+    h_k >= 0 and 0 for h_k <= -1."""
+    if activation == "relu":
+        W = [[Fraction(int(t == k)) for t in range(dx)] for k in range(C) for _ in (0, 1)]
+        b = [Fraction(1 - r) for _ in range(C) for r in (0, 1)]
+        O = [[Fraction((1 if r == 0 else -1) if kk == k else 0) for kk in range(C) for r in (0, 1)] for k in range(C)]
+        return W, b, O, [Fraction(0)] * C
+    W = [[Fraction(2 * int(t == k)) for t in range(dx)] for k in range(C)]
+    O = [[Fraction(1, 2) if kk == k else Fraction(0) for kk in range(C)] for k in range(C)]
+    return W, [Fraction(1)] * C, O, [Fraction(1, 2)] * C
+
+
+def _thm41_line(X, groups, C: int, widths, seg_of, parts, activation: str):
+    """Spec section 5.4, generalized to the segments of :func:`thm41_layout`: the 1-D readout
+    t = w.h with class k <=> t in [T_k, T_{k+1} - 1]; group g pushes along v_g, the part of w
+    orthogonal to its normal a_g, so its distance u_g = K(a_g.h - c_g) is the same at every node
+    of its run.  Returns the residual blocks, (w, T) and informative numbers."""
+    from ..geometry import separating_hyperplane
+
+    offsets, coeffs, scale = THM41_BUMPS[activation]
+    n, dx, G = len(X), len(X[0]), len(groups)
+    planes = [separating_hyperplane(X, grp) for _, grp in groups]     # nothing moves before a group
+    lam = 0
+    while True:                                      # w = (1, lam, lam^2, ...) parallel to no normal
+        w = [Fraction(lam) ** t for t in range(dx)]
+        if all(_dot(w, a) ** 2 != _dot(w, w) * _dot(a, a) for a, _ in planes):
+            break
+        lam += 1
+    t0 = [_dot(w, x) for x in X]
+    T = [max(t0) + 1]
+    for k in range(C):
+        spread = max((max(t0[i] for i in grp) - min(t0[i] for i in grp) for kk, grp in groups if kk == k),
+                     default=Fraction(0))
+        T.append(T[-1] + spread + 2)
+    pos = [list(p) for p in X]
+    units = [[] for _ in widths]
+    pushes, margins = [], []
+    for si in range(max(seg_of) + 1):
+        moves = []
+        for g in (g for g in range(G) if seg_of[g] == si):
+            k, grp = groups[g]
+            a, c = planes[g]
+            members = set(grp)
+            dists = [abs(_dot(a, pos[j]) - c) for j in range(n) if j not in members]
+            m = min(dists) if dists else Fraction(2)
+            assert m > 0, "a moved point landed on a later hyperplane"
+            K = max(1, -(-2 // m)) if m < 2 else 1
+            aw, aa = _dot(a, w), _dot(a, a)
+            v = [wi - aw / aa * ai for wi, ai in zip(w, a)]
+            kap = _dot(w, v)
+            assert kap > 0 and _dot(a, v) == 0
+            forbidden = set()                        # pushes landing a member on a later hyperplane
+            for h in range(G):
+                if seg_of[h] > si and _dot(planes[h][0], v) != 0:
+                    forbidden.update((planes[h][1] - _dot(planes[h][0], X[i])) / _dot(planes[h][0], v)
+                                     for i in grp)
+            B = (T[k] - min(t0[i] for i in grp)) / kap
+            while B in forbidden:                    # at most |forbidden| steps: t stays below T_k + spread + 1
+                B += 1 / ((len(forbidden) + 1) * kap)
+            mine = [([scale * K * ai for ai in a], scale * (-K * c) + o, [co * B * vi for vi in v])
+                    for o, co in zip(offsets, coeffs)]
+            for b, cnt in parts[g]:
+                units[b] += mine[:cnt]
+                mine = mine[cnt:]
+            moves.append((grp, B, v))
+            pushes.append(str(B))
+            margins.append(m)
+        for grp, B, v in moves:
+            for i in grp:
+                pos[i] = [p + B * vi for p, vi in zip(pos[i], v)]
+    blocks = [_thm41_block(units[b], width, dx, activation) for b, width in enumerate(widths)]
+    info = {"w": [str(v) for v in w], "thresholds": [str(v) for v in T], "pushes": pushes,
+            "min_margin": str(min(margins))}
+    return blocks, (w, T), info
+
+
+def _thm41_line_head(C: int, w, T, activation: str):
+    """Steps S_k = 1 for t >= T_k and 0 for t <= T_k - 1 (ReLU relu(t - T_k + 1) - relu(t - T_k),
+    hard-tanh (hardtanh(2(t - T_k) + 1) + 1)/2), output g_k = S_k - S_{k+1}, g_dy = S_dy."""
+    if activation == "relu":
+        W = [list(w) for _ in range(C) for _ in (0, 1)]
+        b = [-T[k] + 1 - r for k in range(C) for r in (0, 1)]
+        O = []
+        for k in range(C):
+            row = [Fraction(0)] * (2 * C)
+            row[2 * k], row[2 * k + 1] = Fraction(1), Fraction(-1)
+            if k + 1 < C:
+                row[2 * k + 2], row[2 * k + 3] = Fraction(-1), Fraction(1)
+            O.append(row)
+        return W, b, O, [Fraction(0)] * C
+    W = [[2 * v for v in w] for _ in range(C)]
+    b = [-2 * T[k] + 1 for k in range(C)]
+    O = []
+    for k in range(C):
+        row = [Fraction(0)] * C
+        row[k] = Fraction(1, 2)
+        if k + 1 < C:
+            row[k + 1] = Fraction(-1, 2)
+        O.append(row)
+    return W, b, O, [Fraction(0)] * (C - 1) + [Fraction(1, 2)]
+
+
+def theorem_4_1(ds: Dataset, activation: str = "relu", block_widths=None, head_width=None) -> Built:
+    """Yun, Sra, Jadbabaie 2019, Theorem 4.1: for N points in general position with one-hot
+    labels of dy <= dx classes, a ResNet h <- h + V sigma(U h + b) + c memorizes them when
+
+    * hard-tanh: sum_l d_l >= 2N/dx + 2dy residual hidden nodes and a head of d_L >= dy, or
+    * ReLU:      sum_l d_l >= 4N/dx + 4dy and d_L >= 2dy ("4N/dx + 6dy ReLU hidden nodes").
+
+    Default (no ``block_widths``): one residual block of 4 ReLUs (2 hard-tanh units) per
+    class-pure group of <= dx points, sum_k ceil(n_k/dx) <= N/dx + dy groups, so fewer nodes
+    than the theorem allows, and a head of 2dy (dy).  Block g pushes its group's points by an
+    integer B_g along the coordinate of their class with a trap bump of the group's hyperplane
+    (1 on the group, 0 at every other point's current position); the head reads coordinate k:
+    1 for pushed points (h_k >= 0), 0 otherwise.
+
+    ``block_widths`` d_1..d_{L-1} (sum meeting the theorem's bound, met exactly): several whole
+    groups per block, or, when that does not fit, runs of consecutive blocks holding one group
+    each with pushes orthogonal to its normal and a 1-D readout (the narrow variant, dx >= 2);
+    other splits are refused naming a block (:func:`thm41_layout`).  ``head_width`` d_L pads the
+    head with dead nodes.
+    """
+    from ..network import Layer, Network
+
+    if activation not in ACTIVATIONS:
+        raise ConstructionError(f"unknown activation {activation!r} (choose relu or hardtanh)")
     if ds.task != "classification":
         raise DataError("Theorem 4.1 is about class labels 1..C (one-hot outputs); this dataset has real labels")
     n, dx, C = ds.n, ds.d, ds.classes
     if dx < C:
         raise ConstructionError(f"Theorem 4.1 needs dx >= dy: dx = {dx} < dy = {C} classes")
-    X = [list(p) for p in ds.points]
-    s = [max(p[k] for p in X) + 1 if k < C else Fraction(0) for k in range(dx)]
-    shifted = [[v - sk for v, sk in zip(p, s)] for p in X]
+    relu = activation == "relu"
+    per = len(THM41_BUMPS[activation][0])            # bump nodes per group; the theorem's 4 (ReLU) or 2
+    k_head = 2 if relu else 1
     groups = []
     for k in range(C):
         idx = [i for i in range(n) if ds.labels[i] == k + 1]
         groups += [(k, idx[j:j + dx]) for j in range(0, len(idx), dx)]
-    # Hyperplanes fixed up front: block 1 sees x, later blocks see their points at x - s.
-    planes = [separating_hyperplane(X if g == 0 else shifted, grp) for g, (_, grp) in enumerate(groups)]
-    pos = [list(p) for p in X]                       # current positions, block by block
-    blocks, pushes, margins = [], [], []
-    offsets, coeffs = (2, 1, -1, -2), (1, -1, -1, 1)
-    for g, (k, grp) in enumerate(groups):
-        a, c = planes[g]
-        members = set(grp)
-        dists = [abs(sum(x * y for x, y in zip(a, pos[j])) - c) for j in range(n) if j not in members]
-        m = min(dists) if dists else Fraction(2)
-        assert m > 0, "a moved point landed on a later hyperplane"
-        K = max(1, -(-2 // m)) if m < 2 else 1
-        B = -(-max(s[k] - X[i][k] for i in grp) // 1)
-        while any(sum(x * y for x, y in zip(planes[h][0], [v + (B if t == k else 0) for t, v in enumerate(shifted[i])]))
-                  == planes[h][1] for h in range(g + 1, len(groups)) for i in grp):
-            B += 1
-        inner = Layer.from_rationals([[K * v for v in a] for _ in offsets], [-K * c + o for o in offsets], "relu")
-        V = [[Fraction(B * co) if t == k else Fraction(0) for co in coeffs] for t in range(dx)]
-        outer = Layer.from_rationals(V, [-sk for sk in s] if g == 0 else [Fraction(0)] * dx, "identity")
-        blocks.append(ResidualBlock(inner, outer))
-        pushes.append(B)
-        margins.append(m)
-        # Positions after the block: the shift (block 1), then the group's push.
-        if g == 0:
-            pos = [[v - sk for v, sk in zip(p, s)] for p in pos]
-        for i in grp:
-            pos[i][k] += B
-    head_W = [[Fraction(int(t == k)) for t in range(dx)] for k in range(C) for _ in (0, 1)]
-    head_b = [Fraction(1 - r) for _ in range(C) for r in (0, 1)]
-    head = Layer.from_rationals(head_W, head_b, "relu")
-    out = Layer.from_rationals([[Fraction((1 if r == 0 else -1) if kk == k else 0) for kk in range(C) for r in (0, 1)]
-                                for k in range(C)], [Fraction(0)] * C, "identity")
+    G = len(groups)
+    if head_width is not None and head_width < k_head * C:
+        raise ConstructionError(f"head width d_L = {head_width} inadmissible for {activation}: Theorem 4.1 needs "
+                                f"d_L >= {'2dy' if relu else 'dy'} = {k_head * C}")
+    if block_widths is None:
+        widths = [per] * G
+        readout, segments = "coordinate", [("block", [g], 1) for g in range(G)]
+    else:
+        widths = list(block_widths)
+        if not widths or any(not isinstance(v, int) or v < 1 for v in widths):
+            raise ConstructionError(f"--block-widths needs one width >= 1 per residual block, got {widths}")
+        if dx * sum(widths) < per * n + per * C * dx:
+            raise ConstructionError(
+                f"block widths {widths} inadmissible for {activation}: Theorem 4.1 needs sum d_l >= {per}N/dx + "
+                f"{per}dy, but dx*sum d_l = {dx}*{sum(widths)} = {dx * sum(widths)} < {per}N + {per}dy*dx = "
+                f"{per * n + per * C * dx}")
+        readout, segments = thm41_layout(widths, G, per, dx)
+    seg_of, parts = _thm41_place(segments, widths, G, per)
+    X = [list(p) for p in ds.points]
+    if readout == "coordinate":
+        blocks, extra = _thm41_coordinate(X, groups, C, widths, parts, activation)
+        hw, hb, ho, hc = _thm41_coordinate_head(C, dx, activation)
+    else:
+        blocks, (w, T), extra = _thm41_line(X, groups, C, widths, seg_of, parts, activation)
+        hw, hb, ho, hc = _thm41_line_head(C, w, T, activation)
+    dead = (head_width or len(hb)) - len(hb)          # the head padded to d_L with dead nodes
+    hw, hb = hw + [[Fraction(0)] * dx] * dead, hb + [Fraction(0)] * dead
+    ho = [row + [Fraction(0)] * dead for row in ho]
+    head = Layer.from_rationals(hw, hb, activation)
+    out = Layer.from_rationals(ho, hc, "identity")
     net = Network(dx, tuple(blocks) + (head, out))
-    src = "YSJ19 Thm 4.1 (ReLU ResNet)"
+    name = "ReLU" if relu else "hard-tanh"
+    src = f"YSJ19 Thm 4.1 ({name} ResNet)"
+    act_var = "relu_hidden" if relu else "hardtanh_hidden"
+    dy_head = "2 * dy" if relu else "dy"
     claims = [
         DISTINCT,
-        Claim("relu", "relu_hidden == 1", src + ": ReLU hidden nodes"),
+        Claim(activation, f"{act_var} == 1", src + f": {name} hidden nodes"),
         Claim("dx-ge-dy", "d >= dy", src + ": requires dx >= dy"),
-        Claim("residual-nodes", "d * residual_hidden <= 4 * N + 4 * dy * d",
-              src + ": residual hidden nodes within the theorem's 4N/dx + 4dy"),
-        Claim("head", f"d{len(blocks) + 1} >= 2 * dy", src + ": final block d_L >= 2dy"),
-        Claim("total", "d * hidden_neurons <= 4 * N + 6 * dy * d", src + ": 4N/dx + 6dy hidden nodes in all"),
-        Claim("labels", "one_hot_labels == 1", src + ": one-hot labels"),
     ]
-    info = {"groups": len(groups), "residual_blocks": len(blocks), "shift": [str(v) for v in s],
-            "pushes": pushes, "min_margin": str(min(margins)),
-            "general_position": "construction-level test passed (docs/ysj19.md)"}
-    built = Built(net, claims, {}, info)
+    if block_widths is None:
+        claims.append(Claim("residual-nodes", f"d * residual_hidden <= {per} * N + {per} * dy * d",
+                            src + f": residual hidden nodes within the theorem's {per}N/dx + {per}dy"))
+    else:
+        claims.append(Claim("residual-nodes", f"d * residual_hidden >= {per} * N + {per} * dy * d",
+                            src + f": the residual blocks have sum d_l >= {per}N/dx + {per}dy"))
+    claims.append(Claim("head", f"d{len(blocks) + 1} >= {dy_head}",
+                        src + f": final block d_L >= {dy_head.replace(' * ', '')}"))
+    if block_widths is None and head_width is None:
+        claims.append(Claim("total", f"d * hidden_neurons <= {per} * N + {per + k_head} * dy * d",
+                            src + f": {per}N/dx + {per + k_head}dy hidden nodes in all"))
+    claims.append(Claim("labels", "one_hot_labels == 1", src + ": one-hot labels"))
+    info = {"groups": G, "residual_blocks": len(blocks)}
+    info.update(extra)
+    info["general_position"] = "construction-level test passed (docs/ysj19.md)"
+    params = {}
+    if block_widths is not None or head_width is not None or not relu:
+        params["activation"] = activation
+        info["readout"] = ("coordinate: h_k for class k" if readout == "coordinate"
+                           else "line: t = w.h, class k for t in [T_k, T_(k+1) - 1]")
+        info["layout"] = [{"blocks": [b + 1 for b in blks], "groups": sum(1 for s in seg_of if s == si)}
+                          for si, (_, blks, _) in enumerate(segments) if si in set(seg_of)]
+    if block_widths is not None:
+        params["block_widths"] = list(block_widths)
+    if head_width is not None:
+        params["head_width"] = head_width
+    built = Built(net, claims, params, info)
     built.dataset = ds.one_hot()
     return built
