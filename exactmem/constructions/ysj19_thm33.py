@@ -1,0 +1,106 @@
+"""Yun, Sra, Jadbabaie (NeurIPS 2019), Theorem 3.3, as a certificate: a memorizer of the
+theorem's alternating witness labels, with the counting lemma and the piece bounds as claims
+over ``pieces_on_segment`` (format 1.1), which the checker recomputes with its own exact counter.
+
+Theorem 3.3 is a negative result: for dy = 1 and an activation with p linear pieces, no 2-layer
+network with (p-1)d1 + 2 < N (3-layer: p(p-1)d1d2 + (p-1)d2 + 2 < N) fits every dataset.  The
+witness puts N points on a line with labels alternating in sign; a function fitting them needs
+N - 1 affine pieces on the segment through them (the counting lemma), and a network of those
+widths has at most (p-1)d1 + 1 (3-layer: p(p-1)d1d2 + (p-1)d2 + 1) on any segment.  "No network
+fits" is that lemma plus that bound and no finite computation; what a certificate can carry is
+an instance: this network fits the witness, has at least N - 1 pieces on the segment (checked),
+and at most its architecture's bound (checked).  docs/ysj19.md, "Theorem 3.3".
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..data import Dataset
+from ..errors import ConstructionError, DataError
+from . import Built, Claim
+from . import ysj19, zhang17
+
+SRC = "YSJ19 Thm 3.3"
+
+
+def line_order(points) -> list:
+    """Indices of the points in order along the line through them (the first coordinate that
+    varies increasing); DataError unless the points are distinct and collinear (checked exactly:
+    x_i - x_1 = lambda_i (x_j - x_1) for the first x_j != x_1)."""
+    x1 = points[0]
+    direction = next((tuple(a - b for a, b in zip(p, x1)) for p in points if p != x1), None)
+    if direction is None:
+        raise DataError("Theorem 3.3's witness needs at least two distinct points")
+    m = next(k for k, c in enumerate(direction) if c)
+    if direction[m] < 0:                    # oriented: the first coordinate that varies increases
+        direction = tuple(-c for c in direction)
+    lam = []
+    for i, p in enumerate(points):
+        diff = tuple(a - b for a, b in zip(p, x1))
+        t = diff[m] / direction[m]
+        if any(dv != t * c for dv, c in zip(diff, direction)):
+            raise DataError(f"Theorem 3.3's witness needs collinear points: row {i + 1} is off the line "
+                            f"through rows 1 and 2 (use d = 1 data, e.g. random:n=12,d=1)")
+        lam.append(t)
+    if len(set(lam)) != len(lam):
+        raise DataError("points are not pairwise distinct")
+    return sorted(range(len(points)), key=lam.__getitem__)
+
+
+def theorem_3_3(ds: Dataset, depth: int = 2, activation: str = "relu", widths=None) -> Built:
+    """Yun, Sra, Jadbabaie 2019, Theorem 3.3 (dy = 1, p-piece activation): a network fitting N
+    points on a line with alternating labels has at least N - 1 affine pieces on the segment
+    through them, and a 2-layer (3-layer) network has at most (p-1)d1 + 1
+    (p(p-1)d1d2 + (p-1)d2 + 1) pieces on any segment; so (p-1)d1 + 2 >= N
+    (p(p-1)d1d2 + (p-1)d2 + 2 >= N) whenever it memorizes them.
+
+    The labels of ``ds`` are replaced by the witness labels (-1)^k, k = 1..N in line order (the
+    points must be collinear, e.g. d = 1 data).  depth 2: the zhang17 ``knot`` network (ReLU,
+    d1 = N; its kinks sit at the data, so exactly N - 1 pieces: the lemma is tight); depth 3: the
+    Theorem 3.1 network (``activation``, ``widths``).  The segment is [x_(1), x_(N)].  Claims:
+    the inner construction's own, ``pieces_on_segment >= N - 1`` (lemma), the architecture's
+    piece bounds (paper's; for 3 layers also the tight ((p-1)d1 + 1)((p-1)d2 + 1)), and the
+    theorem's inequality (p-1)d1 + 2 >= N (3-layer: the paper's form).
+    """
+    from ..pieces import PIECES, bound_claims
+
+    if depth not in (2, 3):
+        raise ConstructionError(f"Theorem 3.3 is about 2- or 3-layer networks; --depth {depth}")
+    if activation not in ("relu", "hardtanh"):
+        raise ConstructionError(f"unknown activation {activation!r} (choose relu or hardtanh)")
+    if depth == 2 and (activation != "relu" or widths is not None):
+        raise ConstructionError("--depth 2 uses the zhang17 knot network: ReLU, d1 = N (no --widths)")
+    order = line_order(ds.points)
+    labels = [None] * ds.n
+    for k, i in enumerate(order, 1):
+        labels[i] = (Fraction((-1) ** k),)
+    witness = Dataset(ds.points, tuple(labels), "regression", None,
+                      source=(ds.source or "in-memory") + " (labels (-1)^k in line order)")
+    if depth == 2:
+        inner = zhang17.theorem_1(witness, bias_rule="knot")
+    else:
+        inner = ysj19.theorem_3_1(witness, widths=widths, activation=activation)
+    net = inner.network
+    p = PIECES[activation]
+    claims = list(inner.claims)
+    claims.append(Claim("counting-lemma", "pieces_on_segment >= N - 1",
+                        f"{SRC}, counting lemma (docs/ysj19.md): labels alternating along the segment "
+                        "force at least N - 1 affine pieces on it"))
+    claims += [Claim(i, s, src) for i, s, src in bound_claims(activation, net.hidden_widths)]
+    if depth == 2:
+        claims.append(Claim("knots-at-data", "pieces_on_segment <= N - 1",
+                            "zhang17 knot: kinks only at the N - 2 interior data points (the lemma is tight)"))
+        claims.append(Claim("thm33", "d1 + 2 >= N",
+                            f"{SRC} (2-layer, p = 2): fitting N alternating points needs (p-1)d1 + 2 >= N"))
+    else:
+        a = "" if p == 2 else f"{p - 1} * "
+        claims.append(Claim("thm33", f"{p * (p - 1)} * d1 * d2 + {a}d2 + 2 >= N",
+                            f"{SRC} (3-layer, p = {p}): fitting N alternating points needs "
+                            "p(p-1)d1d2 + (p-1)d2 + 2 >= N"))
+    params = {"depth": depth, "activation": activation, "widths": list(net.hidden_widths)}
+    info = dict(inner.info)
+    info.update({"witness_labels": "(-1)^k for the k-th point along the line (k = 1..N)",
+                 "segment": "from the first to the last point along the line"})
+    return Built(net, claims, params, info, dataset=witness,
+                 segment=(ds.points[order[0]], ds.points[order[-1]]))

@@ -1,0 +1,376 @@
+"""YSJ19 Theorem 3.3 made checkable: exact linear pieces of a network on a segment.
+
+Spec ``shared/papers/ysj2019-sec4-bounds.md`` section 6; the math in our words is in
+``docs/ysj19.md`` ("Theorem 3.3").
+
+* :func:`count_pieces` -- the number of maximal affine pieces of a scalar network output on a
+  segment u -> v with rational endpoints, exactly (Fractions and the exact engine only).  The
+  candidate breakpoints in tau are refined map by map: between two consecutive candidates every
+  pre-activation of the next activated map is affine (all earlier activations are), so a neuron
+  crosses an activation breakpoint there at most once, at the interpolated tau.  At the end the
+  output is affine between consecutive candidates and the pieces are 1 + the number of slope
+  changes.
+* :func:`tight_bound`, :func:`paper_bound` -- what the count can be at most for an architecture:
+  the product prod_l (1 + (p_l - 1) d_l) over the hidden maps (tight count, spec section 6.2),
+  and the paper's (p-1)d1 + 1 (2-layer) or p(p-1)d1d2 + (p-1)d2 + 1 (3-layer) pieces.
+* :func:`witness` -- the theorem's dataset x_i = i e1, y_i = (-1)^i with N = P + 2, and the exact
+  facts that can be checked about it (alternation, N >= P + 2, a given network misses a point).
+* :func:`sawtooth`, :func:`survey` -- the structured network of spec section 6.4 and a seeded
+  random-network survey of the measured maximum piece counts against both bounds.
+
+This module evaluates networks (with :func:`exactmem.engine.forward`); it is not a construction.
+No float anywhere.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .data import Dataset
+from .engine import forward
+from .errors import ConstructionError, ResourceError, UsageError
+from .network import Layer, Network, ResidualBlock
+
+# Breakpoints of each activation and its number of linear pieces p.
+BREAKPOINTS = {"relu": (Fraction(0),), "hardtanh": (Fraction(-1), Fraction(1)), "identity": ()}
+PIECES = {"relu": 2, "hardtanh": 3, "identity": 1}
+MAX_POINTS = 200_000        # candidate breakpoints before ResourceError (exit 4)
+
+
+# ---------------------------------------------------------------------------------------------
+# The exact counter (spec section 6.1)
+
+@dataclass(frozen=True)
+class PieceCount:
+    pieces: int                 # maximal affine pieces of the output on the segment
+    kinks: tuple                # tau of every kink, increasing, in (0, 1)
+    candidates: int             # candidate breakpoints examined (|T| - 2)
+    start: tuple                # segment endpoints u, v
+    end: tuple
+
+    def point(self, tau) -> tuple:
+        return segment_point(self.start, self.end, tau)
+
+
+def segment_point(u, v, tau) -> tuple:
+    """x(tau) = u + tau (v - u)."""
+    tau = Fraction(tau)
+    return tuple(Fraction(a) + tau * (Fraction(b) - Fraction(a)) for a, b in zip(u, v))
+
+
+def _identity(layer: Layer) -> Layer:
+    return Layer(layer.weights, layer.bias, layer.dens, "identity")
+
+
+def activated_maps(network: Network) -> list:
+    """(prefix network computing the pre-activations, activation) for every hidden map in order:
+    each plain hidden layer and each residual block's inner layer."""
+    out = []
+    for k, entry in enumerate(network.layers[:-1]):
+        layer = entry.inner if isinstance(entry, ResidualBlock) else entry
+        prefix = Network(network.input_dim, tuple(network.layers[:k]) + (_identity(layer),))
+        out.append((prefix, layer.activation))
+    return out
+
+
+def scalar_output(network: Network, output: int = 0) -> Network:
+    """The network restricted to output coordinate ``output`` (0-based)."""
+    last = network.layers[-1]
+    if not 0 <= output < last.n_out:
+        raise UsageError(f"output {output + 1} does not exist: the network has {last.n_out} output(s)")
+    if last.n_out == 1:
+        return network
+    one = Layer(last.weights[output:output + 1], last.bias[output:output + 1], last.dens[output:output + 1],
+                last.activation)
+    return Network(network.input_dim, tuple(network.layers[:-1]) + (one,))
+
+
+def _check_segment(network: Network, u, v) -> tuple:
+    u, v = tuple(Fraction(a) for a in u), tuple(Fraction(b) for b in v)
+    if len(u) != network.input_dim or len(v) != network.input_dim:
+        raise UsageError(f"the segment's endpoints need {network.input_dim} coordinates "
+                         f"(got {len(u)} and {len(v)})")
+    if u == v:
+        raise UsageError("the segment's two endpoints are equal: a segment needs u != v")
+    return u, v
+
+
+def count_pieces(network: Network, u, v, max_points: int = MAX_POINTS) -> PieceCount:
+    """Maximal affine pieces of the scalar output of ``network`` on x(tau) = u + tau (v - u),
+    tau in [0, 1], exactly (spec section 6.1).
+
+    T starts as {0, 1}.  For every hidden map in order, its pre-activations are evaluated
+    exactly at every tau in T; a neuron whose value minus a breakpoint beta of the activation
+    changes sign strictly between consecutive T_m < T_m+1 crosses beta once there, at
+    T_m + (beta - z(T_m)) (T_m+1 - T_m) / (z(T_m+1) - z(T_m)), and T takes the union (a set:
+    two neurons may cross at the same tau).  Touching beta at a point of T adds nothing.  Then
+    the output is affine between consecutive points of T; a kink is an interior T_m where the
+    slopes on its two sides differ, and the pieces are 1 + the kinks (collinear neighbours merge).
+    """
+    if network.output_dim != 1:
+        raise UsageError(f"piece counting needs a scalar output; this network has {network.output_dim} "
+                         "(choose one with --output)")
+    u, v = _check_segment(network, u, v)
+    T = [Fraction(0), Fraction(1)]
+    for prefix, act in activated_maps(network):
+        betas = BREAKPOINTS[act]
+        if not betas:
+            continue
+        z = forward(prefix, [segment_point(u, v, t) for t in T])
+        new = set()
+        for m in range(len(T) - 1):
+            for za, zb in zip(z[m], z[m + 1]):
+                for beta in betas:
+                    if (za - beta) * (zb - beta) < 0:
+                        new.add(T[m] + (beta - za) * (T[m + 1] - T[m]) / (zb - za))
+        T = sorted(set(T) | new)
+        if len(T) > max_points:
+            raise ResourceError(f"more than {max_points} candidate breakpoints on the segment "
+                                f"(after a map with activation {act}); the network is too deep to count")
+    y = [o[0] for o in forward(network, [segment_point(u, v, t) for t in T])]
+    slopes = [(y[m + 1] - y[m]) / (T[m + 1] - T[m]) for m in range(len(T) - 1)]
+    kinks = tuple(T[m] for m in range(1, len(T) - 1) if slopes[m - 1] != slopes[m])
+    return PieceCount(1 + len(kinks), kinks, len(T) - 2, u, v)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounds (spec section 6.2)
+
+def architecture(network: Network) -> tuple:
+    """(activations of the hidden maps, their widths) in order."""
+    acts, widths = [], []
+    for entry in network.layers[:-1]:
+        layer = entry.inner if isinstance(entry, ResidualBlock) else entry
+        acts.append(layer.activation)
+        widths.append(layer.n_out)
+    return tuple(acts), tuple(widths)
+
+
+def tight_bound(activations, widths) -> int:
+    """prod over hidden maps of (1 + (p_l - 1) d_l): on any segment, layer l adds at most
+    (p_l - 1) crossings per neuron on each of the pieces before it.  2-layer: (p-1)d1 + 1;
+    3-layer: ((p-1)d1 + 1)((p-1)d2 + 1), i.e. (d1+1)(d2+1) for ReLU."""
+    if isinstance(activations, str):
+        activations = [activations] * len(widths)
+    bound = 1
+    for act, w in zip(activations, widths):
+        bound *= 1 + (PIECES[act] - 1) * w
+    return bound
+
+
+def paper_bound(p: int, widths) -> int | None:
+    """YSJ19 Theorem 3.3 in pieces P (the theorem's "+2 < N" is P + 1 < N): (p-1)d1 + 1 for
+    2 layers, p(p-1)d1d2 + (p-1)d2 + 1 for 3 layers; None for other depths."""
+    if len(widths) == 1:
+        return (p - 1) * widths[0] + 1
+    if len(widths) == 2:
+        d1, d2 = widths
+        return p * (p - 1) * d1 * d2 + (p - 1) * d2 + 1
+    return None
+
+
+def bounds(network: Network) -> dict:
+    """Both bounds for this network's architecture (paper's: plain 2- or 3-layer, one activation)."""
+    acts, widths = architecture(network)
+    plain = not any(isinstance(e, ResidualBlock) for e in network.layers)
+    p = PIECES[acts[0]] if acts and len(set(acts)) == 1 else None
+    return {"activations": acts, "widths": widths, "p": p, "tight": tight_bound(acts, widths),
+            "paper": paper_bound(p, widths) if plain and p and p > 1 else None}
+
+
+def bound_claims(activation: str, widths) -> list:
+    """(id, statement, source) of the Theorem 3.3 bounds as certificate claims over d1, d2 and the
+    checker's pieces_on_segment."""
+    p = PIECES[activation]
+    src = "YSJ19 Thm 3.3"
+    if len(widths) == 1:
+        return [("pieces-bound", f"pieces_on_segment <= {p - 1} * d1 + 1" if p > 2 else
+                 "pieces_on_segment <= d1 + 1",
+                 f"{src} (2-layer, p = {p}): at most (p-1)d1 + 1 affine pieces on any line")]
+    a = "" if p == 2 else f"{p - 1} * "
+    return [("pieces-bound-paper", f"pieces_on_segment <= {p * (p - 1)} * d1 * d2 + {a}d2 + 1",
+             f"{src} (3-layer, p = {p}): the paper's p(p-1)d1d2 + (p-1)d2 + 1 pieces on any line"),
+            ("pieces-bound-tight", f"pieces_on_segment <= ({a}d1 + 1) * ({a}d2 + 1)",
+             "docs/ysj19.md (spec 6.2): the tight count ((p-1)d1 + 1)((p-1)d2 + 1) pieces on any line")]
+
+
+# ---------------------------------------------------------------------------------------------
+# The counting lemma and the witness (spec section 6.3)
+
+LEMMA = ("Counting lemma: if f is continuous and piecewise linear on [t_1, t_N], t_1 < ... < t_N, "
+         "f(t_i) = y_i and consecutive differences strictly alternate in sign, "
+         "(y_(i+1) - y_i)(y_(i+2) - y_(i+1)) < 0, then f has at least N - 1 affine pieces there "
+         "(each [t_i, t_(i+1)] holds a piece whose slope has the sign of y_(i+1) - y_i; "
+         "consecutive ones have opposite signs, so they are different pieces).")
+
+
+def alternation_failures(values) -> list:
+    """0-based i with (y_(i+1) - y_i)(y_(i+2) - y_(i+1)) >= 0 (integer sign checks on exact values)."""
+    return [i for i in range(len(values) - 2)
+            if (values[i + 1] - values[i]) * (values[i + 2] - values[i + 1]) >= 0]
+
+
+@dataclass
+class Witness:
+    activation: str
+    widths: tuple
+    p: int
+    P: int                       # pieces allowed by the bound used (paper's or tight)
+    bound: str                   # "paper" or "tight"
+    dataset: Dataset
+    facts: dict = field(default_factory=dict)
+
+    @property
+    def N(self) -> int:
+        return self.dataset.n
+
+    @property
+    def segment(self) -> tuple:
+        return self.dataset.points[0], self.dataset.points[-1]
+
+
+def witness(widths, activation: str = "relu", dx: int = 1, bound: str = "paper") -> Witness:
+    """Theorem 3.3's dataset for a 2- or 3-layer architecture: x_i = i e1 in Q^dx, y_i = (-1)^i,
+    i = 1..N with N = P + 2 (P the paper's piece bound, or the tight count with bound="tight"),
+    and the facts checked exactly: the x_i are collinear and in order on the segment [x_1, x_N],
+    the labels alternate (N - 2 sign checks), N >= P + 2 and the labels lie in [-1, 1]."""
+    widths = tuple(int(w) for w in widths)
+    if activation not in ("relu", "hardtanh"):
+        raise UsageError(f"--activation: relu or hardtanh, got {activation!r}")
+    if len(widths) not in (1, 2) or any(w < 1 for w in widths):
+        raise UsageError(f"--widths: one or two positive widths d1[,d2] (2- or 3-layer), got {list(widths)}")
+    if dx < 1:
+        raise UsageError(f"--dx: the input dimension must be >= 1, got {dx}")
+    p = PIECES[activation]
+    P = paper_bound(p, widths) if bound == "paper" else tight_bound(activation, widths)
+    N = P + 2
+    if N > 10 ** 6:
+        raise ResourceError(f"the witness would have N = {N} points (more than 10^6)")
+    points = tuple(tuple(Fraction(i if k == 0 else 0) for k in range(dx)) for i in range(1, N + 1))
+    labels = tuple((Fraction((-1) ** i),) for i in range(1, N + 1))
+    ds = Dataset(points, labels, "regression", source=f"witness:{activation},{','.join(map(str, widths))}")
+    ys = [y[0] for y in labels]
+    facts = {
+        "collinear_in_order": all(x[0] == i + 1 and not any(x[1:]) for i, x in enumerate(points)),
+        "alternation_checks": N - 2,
+        "alternation_failures": alternation_failures(ys),
+        "labels_in_unit_box": all(-1 <= y <= 1 for y in ys),
+        "N_ge_P_plus_2": N >= P + 2,
+        "lemma_needs": N - 1,
+    }
+    return Witness(activation, widths, p, P, bound, ds, facts)
+
+
+def misses(network: Network, ds: Dataset):
+    """(index, output, label) of the first point the network does not fit, by exact evaluation
+    (:func:`exactmem.engine.forward`); None if it fits every point."""
+    for i, (out, y) in enumerate(zip(forward(network, ds.points), ds.targets())):
+        if out != y:
+            return i, out, y
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Networks for the survey (spec section 6.4)
+
+def sawtooth(d1: int, d2: int) -> tuple:
+    """(network, segment) of spec 6.4, ReLU, dx = 1: layer 1 ReLU(x - i), i = 0..d1-1; layer 2
+    unit j = 1..d2 is ReLU(zigzag - j/(d2+1)) with zigzag = ReLU(x) + sum_i 2(-1)^i ReLU(x - i);
+    output sum_j j * unit j; segment [-1/2, d1].  Spec: d1*d2 + floor(d1/2) + 1 pieces."""
+    zig = [Fraction(1)] + [Fraction(2 * (-1) ** i) for i in range(1, d1)]
+    layers = (
+        Layer.from_rationals([[1]] * d1, [-i for i in range(d1)], "relu"),
+        Layer.from_rationals([zig] * d2, [Fraction(-j, d2 + 1) for j in range(1, d2 + 1)], "relu"),
+        Layer.from_rationals([[j for j in range(1, d2 + 1)]], [0], "identity"),
+    )
+    return Network(1, layers), ((Fraction(-1, 2),), (Fraction(d1),))
+
+
+def random_network(rng: random.Random, sizes, activation: str, scale: int = 8) -> Network:
+    """Weights and biases a/b with a uniform in [-scale, scale] and b in 1..4 (spec 6.4)."""
+    layers = []
+    for k in range(len(sizes) - 1):
+        W = [[Fraction(rng.randint(-scale, scale), rng.randint(1, 4)) for _ in range(sizes[k])]
+             for _ in range(sizes[k + 1])]
+        b = [Fraction(rng.randint(-scale, scale), rng.randint(1, 4)) for _ in range(sizes[k + 1])]
+        layers.append(Layer.from_rationals(W, b, activation if k < len(sizes) - 2 else "identity"))
+    return Network(sizes[0], tuple(layers))
+
+
+def spread_network(rng: random.Random, widths, activation: str) -> tuple:
+    """A random dx = 1 network whose layer-1 breakpoints all lie inside the segment [0, 1]:
+    unit i is act(s_i (x - c_i) / r) with c_i in (0, 1), so every layer-1 kink is on the segment;
+    later layers as :func:`random_network`.  Returns (network, segment)."""
+    d1 = widths[0]
+    W1, b1 = [], []
+    for _ in range(d1):
+        c = Fraction(rng.randint(1, 63), 64)
+        s = Fraction(rng.choice((-1, 1)) * rng.randint(1, 4)) * (4 if activation == "hardtanh" else 1)
+        W1.append([s])
+        b1.append(-s * c)
+    layers = [Layer.from_rationals(W1, b1, activation)]
+    sizes = list(widths) + [1]
+    for k in range(1, len(sizes)):
+        W = [[Fraction(rng.randint(-8, 8), rng.randint(1, 4)) for _ in range(sizes[k - 1])] for _ in range(sizes[k])]
+        b = [Fraction(rng.randint(-8, 8), rng.randint(1, 4)) for _ in range(sizes[k])]
+        layers.append(Layer.from_rationals(W, b, activation if k < len(sizes) - 1 else "identity"))
+    return Network(1, tuple(layers)), ((Fraction(0),), (Fraction(1),))
+
+
+SURVEY_CONFIGS = {
+    "relu": [(1,), (2,), (3,), (5,), (8,), (2, 2), (4, 4), (6, 3), (8, 8), (10, 5)],
+    "hardtanh": [(1,), (2,), (3,), (5,), (8,), (2, 2), (4, 4), (6, 3)],
+}
+
+
+def survey(trials: int = 20, seed: int = 0, configs=None, log=None) -> list:
+    """Measured maximum pieces per architecture: ``trials`` random networks (spec 6.4: integer or
+    small-fraction weights, dx in {1, 2, 3}, integer segment endpoints in [-40, 40]) and as many
+    "spread" networks (layer-1 kinks inside the segment), and the sawtooth net (ReLU 3-layer);
+    next to the tight count and the paper's bound.  Deterministic for a given seed."""
+    configs = configs or SURVEY_CONFIGS
+    rows = []
+    for activation in ("relu", "hardtanh"):
+        for widths in configs.get(activation, []):
+            rng = random.Random(f"exactmem-pieces:{seed}:{activation}:{widths}")
+            best_random = best_spread = 0
+            for _ in range(trials):
+                dx = rng.choice((1, 2, 3))
+                net = random_network(rng, [dx, *widths, 1], activation)
+                u = tuple(Fraction(rng.randint(-40, 40)) for _ in range(dx))
+                v = tuple(Fraction(rng.randint(-40, 40)) for _ in range(dx))
+                if u != v:
+                    best_random = max(best_random, count_pieces(net, u, v).pieces)
+                net, (u, v) = spread_network(rng, widths, activation)
+                best_spread = max(best_spread, count_pieces(net, u, v).pieces)
+            saw = None
+            if activation == "relu" and len(widths) == 2:
+                net, (u, v) = sawtooth(*widths)
+                saw = count_pieces(net, u, v).pieces
+            p = PIECES[activation]
+            row = {"activation": activation, "widths": list(widths), "trials": trials,
+                   "random_max": best_random, "spread_max": best_spread, "sawtooth": saw,
+                   "tight": tight_bound(activation, widths), "paper": paper_bound(p, widths)}
+            rows.append(row)
+            if log:
+                log(row)
+    return rows
+
+
+def ratio_text(num: int, den: int, digits: int = 2) -> str:
+    """num/den as a decimal rounded half up to ``digits`` places, by integer arithmetic."""
+    scaled = (2 * num * 10 ** digits + den) // (2 * den)
+    return f"{scaled // 10 ** digits}.{scaled % 10 ** digits:0{digits}d}"
+
+
+def format_survey(rows) -> str:
+    lines = ["| activation | widths | random nets max | spread nets max | sawtooth | tight count | "
+             "paper's bound | paper / tight |", "|" + "---|" * 8]
+    for r in rows:
+        saw = "-" if r["sawtooth"] is None else r["sawtooth"]
+        lines.append(f"| {r['activation']} | ({', '.join(map(str, r['widths']))}) | {r['random_max']} | "
+                     f"{r['spread_max']} | {saw} | {r['tight']} | {r['paper']} | "
+                     f"{ratio_text(r['paper'], r['tight'])} |")
+    return "\n".join(lines)
