@@ -26,6 +26,7 @@ import math
 import os
 import re
 import sys
+from fractions import Fraction
 from operator import mul
 
 CHECKER_VERSION = "1.1"
@@ -211,7 +212,7 @@ def check_header(cert):
     if major != SUPPORTED_MAJOR or minor > SUPPORTED_MINOR:
         raise Verdict(3, f"certificate version {version}; this checker reads 1.0 to "
                          f"{SUPPORTED_MAJOR}.{SUPPORTED_MINOR}")
-    need(cert, TOP, "top level")
+    need(cert, TOP + (("segment",) if minor >= 1 and "segment" in cert else ()), "top level")   # 1.1: optional
     if cert["$schema"] != f"https://exactmem.invalid/schema/certificate-{major}.json":
         raise malformed(f"$schema: unexpected id {str(cert['$schema'])[:60]!r}")
     need(cert["generator"], ("name", "version"), "generator")
@@ -260,19 +261,32 @@ def check_limits(cert):
             raise Verdict(4, f"{where}: {m} neurons, more than --max-width={LIMITS['width']}")
         return m
 
-    params, n_in = 0, d
+    params, n_in, hidden = 0, d, []
     for k, layer in enumerate(layers, 1):
         block = layer.get("residual") if isinstance(layer, dict) else None
         if isinstance(block, dict):         # residual block: inner n_in -> m, outer m -> n_in
             m = width(block.get("inner"), f"layer {k} inner")
             params += (n_in + 1) * m + (m + 1) * width(block.get("outer"), f"layer {k} outer")
+            hidden.append((block.get("inner"), m))
         else:
             m = width(layer, f"layer {k}")
             params += (n_in + 1) * m
             n_in = m
+            hidden.append((layer, m))
     if n * params > LIMITS["work"]:
         raise Verdict(4, f"work N * params_dense = {n} * {params} = {n * params}, more than "
                          f"--max-work={LIMITS['work']}")
+    if any(isinstance(c, dict) and isinstance(c.get("statement"), str) and "pieces_on_segment" in c["statement"]
+           for c in claims):
+        # At most prod (1 + (p - 1) m) pieces over the hidden maps, so one more point of T; each
+        # point costs at most one forward pass per map (section 20).  Unknown activations: p = 3.
+        pieces = 1
+        for layer, m in hidden[:-1]:
+            act = layer.get("activation") if isinstance(layer, dict) else None
+            pieces *= 1 + {"relu": 1, "identity": 0}.get(act, 2) * m
+            if (pieces + 1) * params * len(layers) > LIMITS["work"]:
+                raise Verdict(4, f"work of pieces_on_segment: (up to {pieces} pieces + 1) x params_dense {params} "
+                                 f"x {len(layers)} layers or more, more than --max-work={LIMITS['work']}")
 
 
 def load_dataset(cert, cert_dir, allow_symlink=False):
@@ -567,6 +581,53 @@ def forward(entries, x):
     return out
 
 
+def load_segment(cert, d):
+    """1.1: the optional segment {from, to}, two different points of Q^d (section 20); None if absent."""
+    if "segment" not in cert:
+        return None
+    seg = need(cert["segment"], ("from", "to"), "segment")
+    u = [to_rat(x, "segment.from") for x in lst(seg["from"], "segment.from", d)]
+    v = [to_rat(x, "segment.to") for x in lst(seg["to"], "segment.to", d)]
+    if u == v:
+        raise malformed("segment: from and to are the same point")
+    return u, v
+
+
+BREAKS = {"relu": (0,), "hardtanh": (-1, 1), "identity": ()}
+
+
+def pieces_on_segment(entries, u, v):
+    """Number of maximal affine pieces of the scalar output on x(t) = u + t (v - u), 0 <= t <= 1
+    (section 20), with fractions.Fraction and forward() above.  T = {0, 1} is refined map by map:
+    every earlier activation is affine between consecutive points of T, so each pre-activation z
+    of the next activated map is too, and it crosses a breakpoint b of its activation strictly
+    between T_m and T_m+1 iff (z(T_m) - b)(z(T_m+1) - b) < 0, once, at the interpolated t.  After
+    the last hidden map the output is affine between consecutive points of T: the pieces are
+    1 + the number of interior points of T where the slope changes."""
+    u, v = [Fraction(p, q) for p, q in u], [Fraction(p, q) for p, q in v]
+
+    def point(t):
+        return [(x.numerator, x.denominator) for x in (a + t * (b - a) for a, b in zip(u, v))]
+
+    ts = [Fraction(0), Fraction(1)]
+    for k in range(len(entries) - 1):      # the hidden maps: plain layers and residual inners
+        act, rows, bias, dens = entries[k][0]
+        zs = []
+        for t in ts:
+            h = [Fraction(p, q) for p, q in forward(entries[:k], point(t))]
+            zs.append([(Fraction(b) + sum(w * x for w, x in zip(r, h))) / den for r, b, den in zip(rows, bias, dens)])
+        new = set()
+        for m in range(len(ts) - 1):
+            for za, zb in zip(zs[m], zs[m + 1]):
+                for b in BREAKS[act]:
+                    if (za - b) * (zb - b) < 0:
+                        new.add(ts[m] + (b - za) * (ts[m + 1] - ts[m]) / (zb - za))
+        ts = sorted(set(ts) | new)
+    ys = [Fraction(*forward(entries, point(t))[0]) for t in ts]
+    slopes = [(ys[m + 1] - ys[m]) / (ts[m + 1] - ts[m]) for m in range(len(ts) - 1)]
+    return 1 + sum(s0 != s1 for s0, s1 in zip(slopes, slopes[1:]))
+
+
 # ---------------------------------------------------------------------------------------------
 # Claims: "LHS op RHS" over integer variables the checker computed itself
 
@@ -734,6 +795,7 @@ def check(path, quiet=False, allow_dataset_symlink=False):
     n, d, dy = ds["n"], ds["d"], ds["dy"]
     out.append(f"c dataset: N={n} d={d} dy={dy} task={ds['task']} sha256={ds['sha256']}")
     layers = load_network(cert, d, dy)
+    segment = load_segment(cert, d)         # 1.1, optional
 
     sizes = recompute_sizes(layers, d)
     claimed_sizes = need(cert["sizes"], SIZES, "sizes")
@@ -758,6 +820,9 @@ def check(path, quiet=False, allow_dataset_symlink=False):
                 raise rejected(f"point {i} output {o}: network computes {fmt(p, q)}, certificate claims "
                                f"{fmt(cp, cq)}, label is {fmt(yp, yq)}")
     out.append(f"c forward: all {n} points evaluated exactly; outputs equal the labels and the claimed outputs")
+    if segment is not None:
+        out.append(f"c segment: from ({', '.join(fmt(*x) for x in segment[0])}) to "
+                   f"({', '.join(fmt(*x) for x in segment[1])})")
 
     acts = {entry[0][0] for entry in layers[:-1]}
     env = {k: v for k, v in sizes.items() if k not in ("widths", "layer_bits")}
@@ -774,6 +839,14 @@ def check(path, quiet=False, allow_dataset_symlink=False):
                                       all(sorted(y) == [(0, 1)] * (len(y) - 1) + [(1, 1)] for y in ds["y"]))})
     if minor_version(cert) >= 1:            # variables added in format 1.1
         env["general_position"] = lambda: int(general_position(ds["x"]))
+
+        def pieces():
+            if segment is None:
+                raise malformed("a claim names pieces_on_segment, but the certificate has no segment")
+            if dy != 1:
+                raise malformed(f"pieces_on_segment needs a scalar output; this network has dy = {dy}")
+            return pieces_on_segment(layers, *segment)
+        env["pieces_on_segment"] = pieces
     env = LazyEnv(env)
     msd = []                                # computed once, only if a claim names it
 

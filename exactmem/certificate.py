@@ -21,8 +21,8 @@ FORMAT = "exactmem-certificate"
 VERSION = "1.0"
 # Claim variables added in format 1.1: a certificate naming one of them (or carrying a 1.1 field)
 # says version 1.1; every other certificate stays 1.0, byte for byte as before.
-V11_VARIABLES = ("general_position",)
-V11_FIELDS = ()
+V11_VARIABLES = ("general_position", "pieces_on_segment")
+V11_FIELDS = ("segment",)
 SCHEMA_ID = "https://exactmem.invalid/schema/certificate-1.json"
 
 
@@ -69,8 +69,9 @@ def claim_values(statement: str, env: dict) -> tuple[int, str, int]:
     return ev(tree.left), type(tree.ops[0]).__name__, ev(tree.comparators[0])
 
 
-def claim_env(ds: Dataset, network) -> dict:
-    """The variables a claim may use; the checker recomputes every one of them."""
+def claim_env(ds: Dataset, network, segment=None) -> dict:
+    """The variables a claim may use; the checker recomputes every one of them.  With a segment
+    (u, v), also ``pieces_on_segment`` (exactmem/pieces.py, format 1.1)."""
     env = dict(network.sizes())
     env.pop("widths")
     env.pop("layer_bits")
@@ -91,7 +92,14 @@ def claim_env(ds: Dataset, network) -> dict:
     env = _LazyEnv(env)
     env.update({"min_sq_dist_num": lambda: _min_sq(ds).numerator, "min_sq_dist_den": lambda: _min_sq(ds).denominator})
     env["general_position"] = lambda: _general_position(ds)
+    if segment is not None:
+        env["pieces_on_segment"] = lambda: _pieces(network, segment)
     return env
+
+
+def _pieces(network, segment) -> int:
+    from .pieces import count_pieces
+    return count_pieces(network, *segment).pieces
 
 
 def _general_position(ds: Dataset) -> int:
@@ -150,7 +158,8 @@ def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: d
     With ``data_file`` the dataset is not inlined: the certificate names a sibling file that
     must hold exactly ``canonical_bytes(ds.body())`` (see :func:`dataset_file_bytes`)."""
     net = built.network
-    env = claim_env(ds, net)
+    segment = getattr(built, "segment", None)
+    env = claim_env(ds, net, segment)
     claims = []
     for c in built.claims:
         lhs, _, rhs = claim_values(c.statement, env)
@@ -171,6 +180,8 @@ def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: d
         "claims": claims,
         "info": json_safe(built.info),
     }
+    if segment is not None:
+        body["segment"] = {"from": [encode_rat(v) for v in segment[0]], "to": [encode_rat(v) for v in segment[1]]}
     body["version"] = format_version(claims, body)
     body["certificate_sha256"] = hashlib.sha256(canonical_bytes(body)).hexdigest()
     return body

@@ -29,6 +29,8 @@ class Built:
     info: dict = field(default_factory=dict)   # informative, not checked
     dataset: object = None             # the dataset actually memorized, when not the input
                                        # (e.g. class labels re-encoded one-hot)
+    segment: object = None             # (u, v): rational endpoints of the segment whose piece
+                                       # count claims name pieces_on_segment (format 1.1)
 
 
 def network_from_rational_layers(input_dim: int, layers) -> Network:
@@ -55,7 +57,7 @@ class Entry:
 
 
 def registry() -> dict:
-    from . import vys21, ysj19, yy26, zhang17
+    from . import vys21, ysj19, ysj19_thm33, yy26, zhang17
 
     entries = [
         Entry("zhang17", "Zhang, Bengio, Hardt, Recht, Vinyals, ICLR 2017",
@@ -85,6 +87,11 @@ def registry() -> dict:
               "(ReLU) or 2N/dx + 2dy (hard-tanh), default one block of 4 (2) per class-pure group of <= dx points; "
               "--head-width dL >= 2dy (ReLU) or dy (hard-tanh), default that; "
               "class labels 1..C with C <= dx; data in general position"),
+        Entry("ysj19-thm3.3", "Yun, Sra, Jadbabaie, NeurIPS 2019",
+              "Theorem 3.3 (piece counting: the counting lemma on the alternating witness)", ysj19_thm33.theorem_3_3,
+              "--depth 2|3 (default 2: zhang17 knot, ReLU; 3: the Theorem 3.1 network with --activation and "
+              "--widths d1,d2); collinear points (e.g. d = 1 data); labels replaced by (-1)^k along the line; "
+              "claims over pieces_on_segment (format 1.1)"),
         Entry("vys21", "Vardi, Yehudai, Shamir, ICLR 2022 (arXiv 2110.03187)",
               "Theorem 3.1 (width 12, O~(sqrt N) parameters)", vys21.theorem_3_1,
               "--block-size s (default ceil(sqrt(N/log2 N))); --seed S (Stage I direction); "
