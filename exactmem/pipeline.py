@@ -63,7 +63,8 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
     options = dict(options or {})
     recorded = _json_safe(options)
     ds.validate()
-    _log(verbose, f"dataset: N={ds.n} d={ds.d} dy={ds.dy} ({ds.task})", t0)
+    kind = f"{ds.classes} classes" if ds.task == "classification" else f"dy={ds.dy}"
+    _log(verbose, f"dataset: N={ds.n} d={ds.d} {kind} ({ds.task})", t0)
     gp_mode, eps = options.pop("general_position", None), options.pop("perturb", None)
     if (gp_mode is not None or eps is not None) and construction_id not in GENERAL_POSITION:
         raise UsageError(f"--general-position and --perturb apply to the general-position constructions "
