@@ -255,6 +255,15 @@ def cmd_sgd_near(args) -> int:
     return 0
 
 
+def cmd_claims(args) -> int:
+    """YSJ19's numeric claims reproduced by real, checked runs (exactmem/claims.py, docs/ysj19.md)."""
+    from .claims import run_claims
+
+    only = args.only.split(",") if args.only else None
+    fmt = "json" if args.json else "markdown" if args.markdown else "text"
+    return run_claims(args.scale, args.out, only, fmt, verbose=not args.quiet)[0]
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="exactmem", description="Exact, certified memorization constructions for ReLU networks.")
     p.add_argument("--version", action="version", version=f"exactmem {__version__}")
@@ -326,6 +335,14 @@ def make_parser() -> argparse.ArgumentParser:
     pr.add_argument("--window", type=int, default=4, help="values below each answer also evaluated (default 4)")
     pr.add_argument("--no-check", action="store_true", help="do not run check.py on the written claims")
     pr.add_argument("-q", "--quiet", action="store_true")
+    cl = sub.add_parser("claims", help="YSJ19's numeric claims (ImageNet, CIFAR-10, edges, digits) from real runs")
+    cl.add_argument("--scale", choices=["quick", "full"], default="quick",
+                    help="quick: seconds (tests, CI); full: the sizes of docs/ysj19.md (about an hour on 2 cores)")
+    cl.add_argument("--out", help="folder for the certificates (default: a temp folder, deleted afterwards)")
+    cl.add_argument("--only", help="row groups, comma-separated: imagenet,cifar,edges,digits (default all)")
+    cl.add_argument("--json", action="store_true", help="print the table as JSON")
+    cl.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    cl.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     return p
 
 
@@ -337,7 +354,8 @@ def main(argv=None) -> int:
             return 0
         handlers = {"list": cmd_list, "build": cmd_build, "check": cmd_check, "info": cmd_info,
                     "demo": cmd_demo, "regress": cmd_regress, "sgd-near": cmd_sgd_near, "tradeoff": cmd_tradeoff,
-                    "precision": cmd_precision}
+                    "precision": cmd_precision,
+                    "claims": cmd_claims}
         if args.command is None:
             raise UsageError("missing command (list, build, check, info, demo, regress, tradeoff); try --help")
         return handlers[args.command](args)
