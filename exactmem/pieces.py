@@ -374,3 +374,181 @@ def format_survey(rows) -> str:
                      f"{r['spread_max']} | {saw} | {r['tight']} | {r['paper']} | "
                      f"{ratio_text(r['paper'], r['tight'])} |")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# The command `exactmem pieces` (exactmem/cli.py parses, these print)
+
+def _vec(x) -> str:
+    return "(" + ", ".join(str(v) for v in x) + ")"
+
+
+def parse_point(text: str, flag: str) -> tuple:
+    from .rational import parse_literal
+
+    try:
+        return tuple(parse_literal(t) for t in text.split(","))
+    except (ValueError, ZeroDivisionError) as e:
+        raise UsageError(f"{flag}: expected comma-separated exact numbers like 0,1/2,-3 ({e})") from None
+
+
+def _bound_lines(network: Network) -> tuple:
+    """(bounds, the line describing the architecture)."""
+    b = bounds(network)
+    acts, widths = b["activations"], b["widths"]
+    return b, [f"architecture: depth {network.depth}, hidden widths {list(widths)}, activations "
+               f"{', '.join(sorted(set(acts))) or 'none'}" + (f" (p = {b['p']})" if b["p"] else "")]
+
+
+def best_effort(wit: Witness):
+    """(name, network) of exactly the witness's architecture that fits as many of the first witness
+    points as our constructions can: zhang17 knot on the first d1 points (2-layer ReLU), the
+    Theorem 3.1 network on the first 4 floor(d1/k) floor(d2/k) points (3-layer); None otherwise."""
+    from .constructions import ysj19, zhang17
+
+    ds = wit.dataset
+    if len(wit.widths) == 1:
+        if wit.activation != "relu":
+            return None
+        m = wit.widths[0]
+        net = zhang17.theorem_1(Dataset(ds.points[:m], ds.labels[:m], "regression")).network
+        return f"zhang17 knot on x_1..x_{m} ({m} ReLUs)", net
+    m = min(ysj19.thm31_lhs(*wit.widths, 1, wit.activation), ds.n)
+    if m < 1:
+        return None
+    net = ysj19.theorem_3_1(Dataset(ds.points[:m], ds.labels[:m], "regression"), widths=list(wit.widths),
+                            activation=wit.activation).network
+    return f"ysj19-thm3.1 on x_1..x_{m} (widths {list(wit.widths)})", net
+
+
+def report_certificate(path, start=None, end=None, output: int = 1, out=print) -> int:
+    """`exactmem pieces CERT`: the count on a segment next to both bounds; exit 1 if a bound fails."""
+    from .precision import load_certificate
+
+    cert, ds, net = load_certificate(path)
+    net = scalar_output(net, output - 1)
+    if (start is None) != (end is None):
+        raise UsageError("give both --from and --to (or neither)")
+    if start is not None:
+        u, v, where = start, end, "--from/--to"
+    elif isinstance(cert.get("segment"), dict):
+        from .rational import decode_rat
+        try:
+            u = tuple(decode_rat(t) for t in cert["segment"]["from"])
+            v = tuple(decode_rat(t) for t in cert["segment"]["to"])
+        except (KeyError, TypeError, ValueError):
+            raise UsageError(f"{path}: unreadable segment field") from None
+        where = "the certificate's segment"
+    else:
+        u, v = min(ds.points), max(ds.points)
+        where = "default: the lexicographically first to the last data point"
+        if u == v:
+            raise UsageError("the certificate has one data point: give --from and --to")
+    res = count_pieces(net, u, v)
+    b, lines = _bound_lines(net)
+    for line in lines:
+        out(line)
+    out(f"segment: from {_vec(u)} to {_vec(v)} ({where}); output {output}")
+    out(f"pieces on the segment: {res.pieces} ({len(res.kinks)} kinks among {res.candidates} candidate "
+        "breakpoints, exact)")
+    shown = ", ".join(str(t) for t in res.kinks[:8]) + (", ..." if len(res.kinks) > 8 else "")
+    if res.kinks:
+        out(f"kinks at tau = {shown}")
+    ok = res.pieces <= b["tight"]
+    out(f"layer-by-layer count prod(1 + (p_l - 1) d_l) = {b['tight']}: "
+        f"{'respected' if ok else 'EXCEEDED'} ({res.pieces} <= {b['tight']})")
+    if b["paper"] is not None:
+        form = "(p-1)d1 + 1" if len(b["widths"]) == 1 else "p(p-1)d1d2 + (p-1)d2 + 1"
+        ok_paper = res.pieces <= b["paper"]
+        ok = ok and ok_paper
+        out(f"YSJ19 Thm 3.3 bound {form} = {b['paper']} pieces: {'respected' if ok_paper else 'EXCEEDED'}; "
+            f"the theorem's '+2 < N' is P + 1 < N: this architecture cannot fit some dataset of "
+            f"N = {b['paper'] + 2} points")
+    else:
+        out("YSJ19 Thm 3.3 bound: not stated for this architecture (only plain 2- and 3-layer networks "
+            "with one activation)")
+    return 0 if ok else 1
+
+
+def report_witness(widths=None, activation="relu", dx=1, bound="paper", nets=5, seed=0, net_path=None,
+                   output: int = 1, data_out=None, out=print) -> int:
+    """`exactmem pieces --witness`: the dataset, the exact facts, the lemma, and networks that miss."""
+    given = None
+    if net_path is not None:
+        from .precision import load_certificate
+
+        _, _, given = load_certificate(net_path)
+        given = scalar_output(given, output - 1)
+        acts, w = architecture(given)
+        if any(isinstance(e, ResidualBlock) for e in given.layers) or len(w) not in (1, 2) or len(set(acts)) != 1 \
+                or acts[0] not in ("relu", "hardtanh"):
+            raise UsageError(f"{net_path}: --net needs a plain 2- or 3-layer relu or hardtanh network")
+        if widths is not None and tuple(widths) != w:
+            raise UsageError(f"--widths {list(widths)} differ from the network's {list(w)} (leave --widths out)")
+        widths, activation, dx = w, acts[0], given.input_dim
+    if widths is None:
+        raise UsageError("--witness needs --widths d1[,d2] (or --net CERT)")
+    wit = witness(widths, activation, dx, bound)
+    P, N, p, f = wit.P, wit.N, wit.p, wit.facts
+    layers = "2-layer" if len(wit.widths) == 1 else "3-layer"
+    form = "(p-1)d1 + 1" if len(wit.widths) == 1 else "p(p-1)d1d2 + (p-1)d2 + 1"
+    if bound == "tight":
+        form = "((p-1)d1 + 1)((p-1)d2 + 1)" if len(wit.widths) == 2 else form
+    names = ", ".join(f"d{k} = {w}" for k, w in enumerate(wit.widths, 1))
+    out(f"YSJ19 Theorem 3.3 witness: {layers} {activation} networks (p = {p}), {names}, input dimension {dx}")
+    out(f"  bound ({'paper' if bound == 'paper' else 'layer-by-layer count'}): P = {form} = {P} affine pieces "
+        f"on any segment; the theorem's '+2 < N' is P + 1 < N")
+    out(f"  dataset: N = P + 2 = {N} points x_i = i*e1 in Q^{dx}, y_i = (-1)^i, i = 1..{N}; "
+        f"segment [x_1, x_N] = [{_vec(wit.segment[0])}, {_vec(wit.segment[1])}]")
+    alt = "all strict" if not f["alternation_failures"] else f"FAIL at {f['alternation_failures'][:5]}"
+    out("  checked exactly: points collinear and in order on the segment: "
+        f"{'yes' if f['collinear_in_order'] else 'NO'}; labels alternate: {f['alternation_checks']} sign checks "
+        f"(y_(i+1) - y_i)(y_(i+2) - y_(i+1)) < 0, {alt}; labels in [-1, 1]: "
+        f"{'yes' if f['labels_in_unit_box'] else 'NO'}; N >= P + 2: {N} >= {P + 2} "
+        f"{'yes' if f['N_ge_P_plus_2'] else 'NO'}")
+    out(f"  {LEMMA}")
+    out(f"  hence: a function fitting the N points has >= N - 1 = {N - 1} pieces on [x_1, x_N], every {layers} "
+        f"{activation} network with {names} has <= P = {P} < N - 1, so none fits. That is the lemma with "
+        "the bound; no finite computation checks 'for all weights'. What is checked here is the data's "
+        "facts above and, for given networks, a missed point by exact evaluation:")
+    ok = not f["alternation_failures"] and f["collinear_in_order"] and f["N_ge_P_plus_2"]
+    rng = random.Random(f"exactmem-pieces-witness:{seed}")
+    sizes = [dx, *wit.widths, 1]
+    tried = [("random network " + str(k + 1), random_network(rng, sizes, activation)) for k in range(nets)]
+    best = best_effort(wit)
+    if best is not None:
+        tried.insert(0, best)
+    if given is not None:
+        tried.insert(0, (str(net_path), given))
+    worst = 0
+    for name, net in tried:
+        miss = misses(net, wit.dataset)
+        pc = count_pieces(net, *wit.segment).pieces
+        worst = max(worst, pc)
+        if miss is None:
+            ok = False
+            out(f"  {name}: fits every point (IMPOSSIBLE if the bound holds); pieces {pc}")
+        else:
+            i, o, y = miss
+            out(f"  {name}: misses point {i + 1}: f(x_{i + 1}) = {o[0]} != y_{i + 1} = {y[0]}; "
+                f"pieces on [x_1, x_N]: {pc} <= P = {P}")
+        ok = ok and pc <= P
+    if data_out is not None:
+        from .certificate import write_atomic
+        from .data import canonical_bytes
+
+        write_atomic(data_out, canonical_bytes(wit.dataset.body()) + b"\n")
+        out(f"  witness dataset written to {data_out} (use it with --data)")
+    return 0 if ok else 1
+
+
+def report_survey(trials: int = 20, seed: int = 0, out=print) -> int:
+    if trials < 1:
+        raise UsageError(f"--trials must be >= 1, got {trials}")
+    rows = survey(trials, seed)
+    out(f"Measured maximum pieces on a segment (exact counter; {trials} random and {trials} spread networks "
+        f"per row, seed {seed}) against the layer-by-layer count prod(1 + (p-1)d_l) and YSJ19 Thm 3.3's bound.")
+    out(format_survey(rows))
+    bad = [r for r in rows if max(r["random_max"], r["spread_max"], r["sawtooth"] or 0) > r["tight"]]
+    out("No network exceeded the layer-by-layer count." if not bad else f"EXCEEDED in {len(bad)} rows")
+    return 1 if bad else 0
