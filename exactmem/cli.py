@@ -234,6 +234,24 @@ def cmd_precision(args) -> int:
     return 1 if bad else 0
 
 
+def cmd_pieces(args) -> int:
+    """YSJ19 Thm 3.3 (exactmem/pieces.py, docs/ysj19.md): count on a segment, the witness, the survey."""
+    from . import pieces
+
+    modes = [m for m, on in (("CERT", args.certificate), ("--witness", args.witness), ("--survey", args.survey)) if on]
+    if len(modes) != 1:
+        raise UsageError("pieces takes one of: CERT, --witness (with --widths or --net), --survey")
+    if args.survey:
+        return pieces.report_survey(args.trials, args.seed)
+    widths = _widths(args.widths) if args.widths else None
+    if args.witness:
+        return pieces.report_witness(widths, args.activation, args.dx, "tight" if args.tight else "paper",
+                                     args.nets, args.seed, args.net, args.output, args.data_out)
+    start = pieces.parse_point(args.start, "--from") if args.start else None
+    end = pieces.parse_point(args.end, "--to") if args.end else None
+    return pieces.report_certificate(args.certificate, start, end, args.output)
+
+
 def cmd_sgd_near(args) -> int:
     from .sgd import run
 
@@ -335,6 +353,24 @@ def make_parser() -> argparse.ArgumentParser:
     pr.add_argument("--window", type=int, default=4, help="values below each answer also evaluated (default 4)")
     pr.add_argument("--no-check", action="store_true", help="do not run check.py on the written claims")
     pr.add_argument("-q", "--quiet", action="store_true")
+    pc = sub.add_parser("pieces", help="YSJ19 Thm 3.3: exact linear pieces on a segment, the witness, a survey")
+    pc.add_argument("certificate", nargs="?", help="count the pieces of this certificate's network on a segment")
+    pc.add_argument("--from", dest="start", help="segment start u1,...,ud (default: the certificate's segment, "
+                                                 "else the lexicographically first data point)")
+    pc.add_argument("--to", dest="end", help="segment end v1,...,vd (default: the certificate's segment, else the "
+                                             "lexicographically last data point)")
+    pc.add_argument("--output", type=int, default=1, help="which output coordinate, 1-based (default 1)")
+    pc.add_argument("--witness", action="store_true", help="the theorem's dataset for --widths, with its checks")
+    pc.add_argument("--widths", help="--witness: d1 (2-layer) or d1,d2 (3-layer)")
+    pc.add_argument("--activation", choices=["relu", "hardtanh"], default="relu")
+    pc.add_argument("--dx", type=int, default=1, help="--witness: input dimension (default 1)")
+    pc.add_argument("--tight", action="store_true", help="--witness: N from the layer-by-layer count, not the paper's")
+    pc.add_argument("--net", help="--witness: also evaluate this certificate's network on the witness")
+    pc.add_argument("--nets", type=int, default=5, help="--witness: random networks to evaluate (default 5)")
+    pc.add_argument("--data-out", help="--witness: write the witness dataset (JSON, for --data)")
+    pc.add_argument("--survey", action="store_true", help="measured max pieces of random and sawtooth networks")
+    pc.add_argument("--trials", type=int, default=20, help="--survey: networks per row and family (default 20)")
+    pc.add_argument("--seed", type=int, default=0, help="--witness/--survey: random seed (default 0)")
     cl = sub.add_parser("claims", help="YSJ19's numeric claims (ImageNet, CIFAR-10, edges, digits) from real runs")
     cl.add_argument("--scale", choices=["quick", "full"], default="quick",
                     help="quick: seconds (tests, CI); full: the sizes of docs/ysj19.md (about an hour on 2 cores)")
@@ -354,7 +390,7 @@ def main(argv=None) -> int:
             return 0
         handlers = {"list": cmd_list, "build": cmd_build, "check": cmd_check, "info": cmd_info,
                     "demo": cmd_demo, "regress": cmd_regress, "sgd-near": cmd_sgd_near, "tradeoff": cmd_tradeoff,
-                    "precision": cmd_precision,
+                    "precision": cmd_precision, "pieces": cmd_pieces,
                     "claims": cmd_claims}
         if args.command is None:
             raise UsageError("missing command (list, build, check, info, demo, regress, tradeoff); try --help")
