@@ -193,7 +193,7 @@ def bound_claims(activation: str, widths) -> list:
     return [("pieces-bound-paper", f"pieces_on_segment <= {p * (p - 1)} * d1 * d2 + {a}d2 + 1",
              f"{src} (3-layer, p = {p}): the paper's p(p-1)d1d2 + (p-1)d2 + 1 pieces on any line"),
             ("pieces-bound-tight", f"pieces_on_segment <= ({a}d1 + 1) * ({a}d2 + 1)",
-             "docs/ysj19.md (spec 6.2): the tight count ((p-1)d1 + 1)((p-1)d2 + 1) pieces on any line")]
+             "docs/ysj19.md (spec 6.2): the layer-by-layer count ((p-1)d1 + 1)((p-1)d2 + 1) pieces on any line")]
 
 
 # ---------------------------------------------------------------------------------------------

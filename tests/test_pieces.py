@@ -377,6 +377,19 @@ def test_checker_needs_a_scalar_output_and_a_11_version(checker, tmp_path, thm33
     assert code == 2 and "unknown variable 'pieces_on_segment'" in tail, tail
 
 
+def test_schema_allows_a_segment_only_in_11(thm33_cert):
+    import jsonschema
+    schema = json.loads((ROOT / "docs" / "certificate-v1.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    cert = json.loads(json.dumps(thm33_cert))
+    assert list(validator.iter_errors(cert)) == []
+    cert["version"] = "1.0"
+    assert list(validator.iter_errors(cert))
+    cert["version"] = "1.1"
+    cert["segment"]["to"] = 0.5
+    assert list(validator.iter_errors(cert))
+
+
 def test_checker_work_limit(checker, tmp_path, thm33_cert):
     # docs/certificate-format.md section 17: (prod (1 + (p-1) d_l) + 1) * params_dense * layers
     s = thm33_cert["sizes"]
