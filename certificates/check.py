@@ -284,9 +284,13 @@ def check_limits(cert):
         for layer, m in hidden[:-1]:
             act = layer.get("activation") if isinstance(layer, dict) else None
             pieces *= 1 + {"relu": 1, "identity": 0}.get(act, 2) * m
-            if (pieces + 1) * params * len(layers) > LIMITS["work"]:
-                raise Verdict(4, f"work of pieces_on_segment: (up to {pieces} pieces + 1) x params_dense {params} "
-                                 f"x {len(layers)} layers or more, more than --max-work={LIMITS['work']}")
+            if pieces > LIMITS["work"]:     # too much already: stop multiplying big numbers
+                break
+        work = (pieces + 1) * params * len(layers)
+        if work > LIMITS["work"]:
+            raise Verdict(4, f"work of pieces_on_segment: (pieces bound {pieces} + 1) * params_dense {params} * "
+                             f"{len(layers)} layers = {work}{' or more' if pieces > LIMITS['work'] else ''}, "
+                             f"more than --max-work={LIMITS['work']}")
 
 
 def load_dataset(cert, cert_dir, allow_symlink=False):

@@ -181,6 +181,13 @@ def test_work_is_n_times_params_dense(path):
     N * sizes.params_dense (residual blocks included) on every golden certificate."""
     cert = json.loads(path.read_bytes())
     work = cert["dataset"]["n"] * cert["sizes"]["params_dense"]
+    if any("pieces_on_segment" in c["statement"] for c in cert["claims"]):
+        # format 1.1, section 17: (prod (1 + (p - 1) m) + 1) * params_dense * layers, if larger
+        pieces = 1
+        for layer in cert["network"]["layers"][:-1]:
+            layer = layer.get("residual", {}).get("inner", layer)
+            pieces *= 1 + {"relu": 1, "hardtanh": 2}.get(layer["activation"], 0) * len(layer["dens"])
+        work = max(work, (pieces + 1) * cert["sizes"]["params_dense"] * len(cert["network"]["layers"]))
     assert_verdict(run_inprocess([path, "--max-work", work]), 0)
     assert f"= {work}, more than" in assert_verdict(run_inprocess([path, "--max-work", work - 1]), 4)
     layers = len(cert["network"]["layers"])
