@@ -249,7 +249,7 @@ def cmd_pieces(args) -> int:
                                      args.nets, args.seed, args.net, args.output, args.data_out)
     start = pieces.parse_point(args.start, "--from") if args.start else None
     end = pieces.parse_point(args.end, "--to") if args.end else None
-    return pieces.report_certificate(args.certificate, start, end, args.output)
+    return pieces.report_certificate(args.certificate, start, end, args.output, max_points=args.max_breakpoints)
 
 
 def cmd_sgd_near(args) -> int:
@@ -360,6 +360,8 @@ def make_parser() -> argparse.ArgumentParser:
     pc.add_argument("--to", dest="end", help="segment end v1,...,vd (default: the certificate's segment, else the "
                                              "lexicographically last data point)")
     pc.add_argument("--output", type=int, default=1, help="which output coordinate, 1-based (default 1)")
+    pc.add_argument("--max-breakpoints", type=int, default=20_000,
+                    help="refuse (exit 4) beyond this many candidate breakpoints (default %(default)s)")
     pc.add_argument("--witness", action="store_true", help="the theorem's dataset for --widths, with its checks")
     pc.add_argument("--widths", help="--witness: d1 (2-layer) or d1,d2 (3-layer)")
     pc.add_argument("--activation", choices=["relu", "hardtanh"], default="relu")

@@ -36,7 +36,7 @@ from .network import Layer, Network, ResidualBlock
 # Breakpoints of each activation and its number of linear pieces p.
 BREAKPOINTS = {"relu": (Fraction(0),), "hardtanh": (Fraction(-1), Fraction(1)), "identity": ()}
 PIECES = {"relu": 2, "hardtanh": 3, "identity": 1}
-MAX_POINTS = 200_000        # candidate breakpoints before ResourceError (exit 4)
+MAX_POINTS = 20_000         # candidate breakpoints before ResourceError (exit 4; --max-breakpoints)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def count_pieces(network: Network, u, v, max_points: int = MAX_POINTS) -> PieceC
         T = sorted(set(T) | new)
         if len(T) > max_points:
             raise ResourceError(f"more than {max_points} candidate breakpoints on the segment "
-                                f"(after a map with activation {act}); the network is too deep to count")
+                                f"(after a map with activation {act}); raise --max-breakpoints to count further")
     y = [o[0] for o in forward(network, [segment_point(u, v, t) for t in T])]
     slopes = [(y[m + 1] - y[m]) / (T[m + 1] - T[m]) for m in range(len(T) - 1)]
     kinks = tuple(T[m] for m in range(1, len(T) - 1) if slopes[m - 1] != slopes[m])
@@ -424,7 +424,7 @@ def best_effort(wit: Witness):
     return f"ysj19-thm3.1 on x_1..x_{m} (widths {list(wit.widths)})", net
 
 
-def report_certificate(path, start=None, end=None, output: int = 1, out=print) -> int:
+def report_certificate(path, start=None, end=None, output: int = 1, out=print, max_points: int = MAX_POINTS) -> int:
     """`exactmem pieces CERT`: the count on a segment next to both bounds; exit 1 if a bound fails."""
     from .precision import load_certificate
 
@@ -447,7 +447,7 @@ def report_certificate(path, start=None, end=None, output: int = 1, out=print) -
         where = "default: the lexicographically first to the last data point"
         if u == v:
             raise UsageError("the certificate has one data point: give --from and --to")
-    res = count_pieces(net, u, v)
+    res = count_pieces(net, u, v, max_points)
     b, lines = _bound_lines(net)
     for line in lines:
         out(line)

@@ -435,6 +435,8 @@ def test_cli_pieces(tmp_path):
     (["certificates/golden/zhang17-n5-d1.json", "--output", "2"], 5, "output 2"),
     (["missing.json"], 5, "cannot read"),
     (["--survey", "--trials", "0"], 5, "--trials"),
+    (["certificates/golden/ysj19-thm3.3-hardtanh-3layer-n12-d1.json", "--max-breakpoints", "5"], 4,
+     "candidate breakpoints"),
 ])
 def test_cli_errors_are_one_line(args, code, needle):
     done = cli(*args)
