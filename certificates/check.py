@@ -1047,10 +1047,13 @@ def main(argv=None):
         return e.code if isinstance(e.code, int) else 0
     except Exception as e:           # a checker bug must never look like a verdict on the data
         code, tail = 2, f"internal checker error ({type(e).__name__}: {str(e)[:200]}); not verified"
-    for line in lines:
-        print(printable(line))
-    print(f"s {VERDICTS[code]} {printable(tail)}".rstrip())
-    sys.stdout.flush()
+    try:
+        for line in lines:
+            print(printable(line))
+        print(f"s {VERDICTS[code]} {printable(tail)}".rstrip())
+        sys.stdout.flush()
+    except BrokenPipeError:          # piped into `head`: the exit code still carries the verdict
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import subprocess
 import sys
@@ -395,7 +396,7 @@ def main(argv=None) -> int:
                     "precision": cmd_precision, "pieces": cmd_pieces,
                     "claims": cmd_claims}
         if args.command is None:
-            raise UsageError("missing command (list, build, check, info, demo, regress, tradeoff); try --help")
+            raise UsageError(f"missing command ({', '.join(handlers)}); try --help")
         return handlers[args.command](args)
     except ExactmemError as e:
         print(f"exactmem: error: {e}", file=sys.stderr)
@@ -403,6 +404,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("exactmem: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:            # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except RecursionError:
         print("exactmem: error: input nested too deeply", file=sys.stderr)
         return 2

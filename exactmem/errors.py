@@ -9,6 +9,7 @@ Exit codes of the ``exactmem`` command (the checker has its own, see
 * 4 a resource limit was hit
 * 5 usage or I/O error (unknown command, unreadable file, ...)
 * 1 the certificate written was rejected by the checker (``check``, ``demo``, ``regress``)
+* 130 interrupted (Ctrl-C); 141 the output pipe was closed (e.g. piped into ``head``)
 """
 
 

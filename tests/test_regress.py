@@ -17,7 +17,7 @@ GOLDEN = sorted((ROOT / "certificates" / "golden").glob("*.json"))
 
 def test_there_are_golden_certificates_for_every_construction():
     ids = {json.loads(p.read_text())["construction"]["id"] for p in GOLDEN}
-    assert {"zhang17", "ysj19-thm3.1", "ysj19-prop3.2", "ysj19-prop3.4", "ysj19-cor4.2", "ysj19-thm4.1", "vys21", "vys21-depth", "yy26"} <= ids
+    assert {"zhang17", "ysj19-thm3.1", "ysj19-prop3.2", "ysj19-prop3.4", "ysj19-cor4.2", "ysj19-thm4.1", "ysj19-thm3.3", "vys21", "vys21-depth", "yy26"} <= ids
 
 
 @pytest.mark.parametrize("path", GOLDEN, ids=[p.name for p in GOLDEN])
