@@ -964,6 +964,8 @@ def check_witness(path):
         raise malformed("decision.task: expected 'classification' or 'regression'")
     if not isinstance(w["source"], dict) or not is_sha256(w["witness_sha256"]):
         raise malformed("source must be an object and witness_sha256 64 lowercase hex digits")
+    for key in ("original_network", "network"):     # the size limits of section 17, for one point
+        check_limits({"dataset": {"n": 1, "d": len(x)}, "network": w[key], "claims": []})
     original = load_network({"network": w["original_network"]}, len(x), len(y))
     network = load_network({"network": w["network"]}, len(x), len(y))
     for k, (eo, en) in enumerate(zip(original, network), 1):

@@ -225,6 +225,15 @@ def test_witnesses_verify_and_tampering_is_rejected(analyses, checker, tmp_path)
         assert text.splitlines()[-1].startswith("s REJECTED"), (name, text)
     code, text = verdict(lambda v: v.__setitem__("point_index", 3), rehash=False)
     assert code == 1 and "witness_sha256 mismatch" in text
+    # The size limits apply to witnesses too (exit 4 before any arithmetic).
+    width = len(w["network"]["layers"][0]["dens"])
+    path = tmp_path / "w0.json"
+    path.write_bytes(canonical_bytes(w) + b"\n")
+    assert run_checker_inprocess(checker, path, "--witness", "--max-width", str(width))[0] == 0
+    code, text = run_checker_inprocess(checker, path, "--witness", "--max-width", str(width - 1))
+    assert code == 4 and "--max-width" in text
+    code, text = run_checker_inprocess(checker, path, "--witness", "--max-layers", "1")
+    assert code == 4 and "--max-layers" in text
 
 
 def tamper_weight(layer):
