@@ -50,17 +50,24 @@ SCALES = {
     "quick": {
         "imagenet_k": 6, "imagenet_dx": 12,
         "cifar_n": 60, "cifar_dx": 48,
-        "edge_ns": (16, 100), "edge_dxs": (2, 8), "edge_certify_max": 100,
-        "zhang_certify_max": 100,
+        "edge_ns": (16, 100), "edge_dxs": (2, 8),
+        # per construction: (largest N certified, largest N built); above: not built
+        "edge_limits": {"ysj19-thm3.1": (100, 100), "zhang17": (100, 100)},
         "digits_n": 300,
     },
     "full": {
-        "imagenet_k": 100, "imagenet_dx": 192,
-        "cifar_n": 5000, "cifar_dx": 3072,
-        "edge_ns": (100, 1000, 10_000, 100_000), "edge_dxs": (2, 16), "edge_certify_max": 10_000,
-        "zhang_certify_max": 1000,
+        "imagenet_k": 60, "imagenet_dx": 12,
+        "cifar_n": 6000, "cifar_dx": 3072,
+        "edge_ns": (100, 1000, 10_000, 100_000), "edge_dxs": (2, 16),
+        "edge_limits": {"ysj19-thm3.1": (10_000, 100_000), "zhang17": (1000, 10_000)},
         "digits_n": None,
     },
+}
+# Why a size is not certified or not built (measured, docs/ysj19.md).
+EDGE_LIMIT_WHY = {
+    "ysj19-thm3.1": "the exact forward pass and check grow with N times the layer-2 bits",
+    "zhang17": "N x N hidden values in the forward pass; the build is quadratic (one denominator for the "
+               "output neuron: the lcm of N slope denominators)",
 }
 SEED = 0
 
@@ -298,28 +305,35 @@ def rows_edges(run: Runner, sc: dict) -> list:
             t = time.perf_counter()
             spec = f"random:n={n},d={dx},seed={SEED}"
             got = {}
-            for cid, limit in (("ysj19-thm3.1", sc["edge_certify_max"]), ("zhang17", sc["zhang_certify_max"])):
-                if n <= limit:
+            for cid, (cert_max, build_max) in sc["edge_limits"].items():
+                if n <= cert_max:
                     cert, res = run.certify(f"edges-{cid}-n{n}-d{dx}", cid, spec=spec)
                     s = cert["sizes"]
                     got[cid] = (s["widths"], s["params_dense"], s["params_nonzero"], res["verdict"], res)
-                else:                       # construction only: the forward pass would not fit
+                elif n <= build_max:        # construction only: the forward pass would not fit
                     run.log(f"edges: building {cid} at N = {n:,}, d = {dx} (construction only)")
                     tb = time.perf_counter()
                     net = registry()[cid].build(load(spec)).network
-                    got[cid] = (net.hidden_widths, net.params_dense, net.params_nonzero, "built only",
+                    got[cid] = (net.hidden_widths, net.params_dense, net.params_nonzero,
+                                f"built, not certified ({EDGE_LIMIT_WHY[cid]})",
                                 {"build_s": round(time.perf_counter() - tb, 1)})
+                else:
+                    got[cid] = (None, None, None, f"not built ({EDGE_LIMIT_WHY[cid]})", {})
             lo, hi = ysj_edge_formula(n, dx)
             zf = zhang_edge_formula(n, dx)
             yw, yd, ynz, yv, _ = got["ysj19-thm3.1"]
             zw, zd, znz, zv, _ = got["zhang17"]
             formula = f"{lo:,}" if lo == hi else f"{lo:,}..{hi:,}"
+
+            def measured(name, w, dense, nonzero):
+                return f"{name} not built" if w is None else f"{name} {w}: {dense:,} dense, {nonzero:,} nonzero"
+
+            ratio = f"; zhang17/ysj19 nonzero {znz / ynz:.1f}" if ynz and znz else ""
             rows.append(Row(
                 f"edges-n{n}-d{dx}", f"edges (weights + biases), N = {n:,}, dx = {dx}: ReLU Thm 3.1 vs Zhang17",
                 f"4N+(2dx+6)sqrtN+1 = {formula}; (dx+2)N = {zf:,}",
-                f"ysj19-thm3.1 widths {yw}: {yd:,} dense, {ynz:,} nonzero; zhang17 {zw}: {zd:,} dense, "
-                f"{znz:,} nonzero; ratio zhang/ysj {znz / ynz:.1f}",
-                f"ysj19 {yv}, zhang17 {zv}", time.perf_counter() - t,
+                measured("ysj19-thm3.1", yw, yd, ynz) + "; " + measured("zhang17", zw, zd, znz) + ratio,
+                f"ysj19: {yv}; zhang17: {zv}", time.perf_counter() - t,
                 {"N": n, "dx": dx, "ysj_formula_lo": lo, "ysj_formula_hi": hi, "zhang_formula": zf,
                  "ysj_widths": yw, "ysj_dense": yd, "ysj_nonzero": ynz, "ysj": got["ysj19-thm3.1"][4],
                  "zhang_widths": zw, "zhang_dense": zd, "zhang_nonzero": znz, "zhang": got["zhang17"][4]}))
