@@ -50,7 +50,7 @@ SCALES = {
     "quick": {
         "imagenet_k": 6, "imagenet_dx": 12,
         "cifar_n": 60, "cifar_dx": 48,
-        "edge_ns": (16, 100), "edge_dxs": (2, 8),
+        "edge_cases": ((16, 2), (100, 2), (16, 8), (100, 8)),        # (N, dx)
         # per construction: (largest N certified, largest N built); above: not built
         "edge_limits": {"ysj19-thm3.1": (100, 100), "zhang17": (100, 100)},
         "digits_n": 300,
@@ -58,7 +58,7 @@ SCALES = {
     "full": {
         "imagenet_k": 60, "imagenet_dx": 12,
         "cifar_n": 6000, "cifar_dx": 3072,
-        "edge_ns": (100, 1000, 10_000, 100_000), "edge_dxs": (2, 16),
+        "edge_cases": ((100, 2), (1000, 2), (10_000, 2), (100_000, 2), (100, 16), (1000, 16), (10_000, 16)),
         "edge_limits": {"ysj19-thm3.1": (10_000, 100_000), "zhang17": (1000, 10_000)},
         "digits_n": None,
     },
@@ -300,43 +300,42 @@ def rows_edges(run: Runner, sc: dict) -> list:
     from .data import load
 
     rows = []
-    for dx in sc["edge_dxs"]:
-        for n in sc["edge_ns"]:
-            t = time.perf_counter()
-            spec = f"random:n={n},d={dx},seed={SEED}"
-            got = {}
-            for cid, (cert_max, build_max) in sc["edge_limits"].items():
-                if n <= cert_max:
-                    cert, res = run.certify(f"edges-{cid}-n{n}-d{dx}", cid, spec=spec)
-                    s = cert["sizes"]
-                    got[cid] = (s["widths"], s["params_dense"], s["params_nonzero"], res["verdict"], res)
-                elif n <= build_max:        # construction only: the forward pass would not fit
-                    run.log(f"edges: building {cid} at N = {n:,}, d = {dx} (construction only)")
-                    tb = time.perf_counter()
-                    net = registry()[cid].build(load(spec)).network
-                    got[cid] = (net.hidden_widths, net.params_dense, net.params_nonzero,
-                                f"built, not certified ({EDGE_LIMIT_WHY[cid]})",
-                                {"build_s": round(time.perf_counter() - tb, 1)})
-                else:
-                    got[cid] = (None, None, None, f"not built ({EDGE_LIMIT_WHY[cid]})", {})
-            lo, hi = ysj_edge_formula(n, dx)
-            zf = zhang_edge_formula(n, dx)
-            yw, yd, ynz, yv, _ = got["ysj19-thm3.1"]
-            zw, zd, znz, zv, _ = got["zhang17"]
-            formula = f"{lo:,}" if lo == hi else f"{lo:,}..{hi:,}"
+    for n, dx in sc["edge_cases"]:
+        t = time.perf_counter()
+        spec = f"random:n={n},d={dx},seed={SEED}"
+        got = {}
+        for cid, (cert_max, build_max) in sc["edge_limits"].items():
+            if n <= cert_max:
+                cert, res = run.certify(f"edges-{cid}-n{n}-d{dx}", cid, spec=spec)
+                s = cert["sizes"]
+                got[cid] = (s["widths"], s["params_dense"], s["params_nonzero"], res["verdict"], res)
+            elif n <= build_max:        # construction only: the forward pass would not fit
+                run.log(f"edges: building {cid} at N = {n:,}, d = {dx} (construction only)")
+                tb = time.perf_counter()
+                net = registry()[cid].build(load(spec)).network
+                got[cid] = (net.hidden_widths, net.params_dense, net.params_nonzero,
+                            f"built, not certified ({EDGE_LIMIT_WHY[cid]})",
+                            {"build_s": round(time.perf_counter() - tb, 1)})
+            else:
+                got[cid] = (None, None, None, f"not built ({EDGE_LIMIT_WHY[cid]})", {})
+        lo, hi = ysj_edge_formula(n, dx)
+        zf = zhang_edge_formula(n, dx)
+        yw, yd, ynz, yv, _ = got["ysj19-thm3.1"]
+        zw, zd, znz, zv, _ = got["zhang17"]
+        formula = f"{lo:,}" if lo == hi else f"{lo:,}..{hi:,}"
 
-            def measured(name, w, dense, nonzero):
-                return f"{name} not built" if w is None else f"{name} {w}: {dense:,} dense, {nonzero:,} nonzero"
+        def measured(name, w, dense, nonzero):
+            return f"{name} not built" if w is None else f"{name} {w}: {dense:,} dense, {nonzero:,} nonzero"
 
-            ratio = f"; zhang17/ysj19 nonzero {znz / ynz:.1f}" if ynz and znz else ""
-            rows.append(Row(
-                f"edges-n{n}-d{dx}", f"edges (weights + biases), N = {n:,}, dx = {dx}: ReLU Thm 3.1 vs Zhang17",
-                f"4N+(2dx+6)sqrtN+1 = {formula}; (dx+2)N = {zf:,}",
-                measured("ysj19-thm3.1", yw, yd, ynz) + "; " + measured("zhang17", zw, zd, znz) + ratio,
-                f"ysj19: {yv}; zhang17: {zv}", time.perf_counter() - t,
-                {"N": n, "dx": dx, "ysj_formula_lo": lo, "ysj_formula_hi": hi, "zhang_formula": zf,
-                 "ysj_widths": yw, "ysj_dense": yd, "ysj_nonzero": ynz, "ysj": got["ysj19-thm3.1"][4],
-                 "zhang_widths": zw, "zhang_dense": zd, "zhang_nonzero": znz, "zhang": got["zhang17"][4]}))
+        ratio = f"; zhang17/ysj19 nonzero {znz / ynz:.1f}" if ynz and znz else ""
+        rows.append(Row(
+            f"edges-n{n}-d{dx}", f"edges (weights + biases), N = {n:,}, dx = {dx}: ReLU Thm 3.1 vs Zhang17",
+            f"4N+(2dx+6)sqrtN+1 = {formula}; (dx+2)N = {zf:,}",
+            measured("ysj19-thm3.1", yw, yd, ynz) + "; " + measured("zhang17", zw, zd, znz) + ratio,
+            f"ysj19: {yv}; zhang17: {zv}", time.perf_counter() - t,
+            {"N": n, "dx": dx, "ysj_formula_lo": lo, "ysj_formula_hi": hi, "zhang_formula": zf,
+             "ysj_widths": yw, "ysj_dense": yd, "ysj_nonzero": ynz, "ysj": got["ysj19-thm3.1"][4],
+             "zhang_widths": zw, "zhang_dense": zd, "zhang_nonzero": znz, "zhang": got["zhang17"][4]}))
     return rows
 
 
