@@ -1055,7 +1055,7 @@ def main(argv=None):
         print(f"s {VERDICTS[code]} {printable(tail)}".rstrip())
         sys.stdout.flush()
     except BrokenPipeError:          # piped into `head`: the exit code still carries the verdict
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.stdout = None            # nothing more to flush at exit, so no second error
     return code
 
 
