@@ -59,15 +59,17 @@ SCALES = {
         "imagenet_k": 60, "imagenet_dx": 12,
         "cifar_n": 6000, "cifar_dx": 3072,
         "edge_cases": ((100, 2), (1000, 2), (10_000, 2), (100_000, 2), (100, 16), (1000, 16), (10_000, 16)),
-        "edge_limits": {"ysj19-thm3.1": (10_000, 100_000), "zhang17": (1000, 10_000)},
+        "edge_limits": {"ysj19-thm3.1": (10_000, 10_000), "zhang17": (1000, 10_000)},
         "digits_n": None,
     },
 }
-# Why a size is not certified or not built (measured, docs/ysj19.md).
+# Why a size is not certified, or not built (measured on 2 cores, benchmarks/results-claims.md).
 EDGE_LIMIT_WHY = {
-    "ysj19-thm3.1": "the exact forward pass and check grow with N times the layer-2 bits",
-    "zhang17": "N x N hidden values in the forward pass; the build is quadratic (one denominator for the "
-               "output neuron: the lcm of N slope denominators)",
+    "ysj19-thm3.1": {"certify": "forward pass and check: 10 minutes at N = 10,000",
+                     "build": "the construction alone ran over 45 minutes of CPU at N = 100,000, stopped"},
+    "zhang17": {"certify": "the forward pass holds an N x N matrix of hidden values",
+                "build": "quadratic build: the output neuron's one denominator is the lcm of N slope "
+                         "denominators (15 s at N = 10,000; over 15 minutes at 100,000, stopped)"},
 }
 SEED = 0
 
@@ -314,10 +316,10 @@ def rows_edges(run: Runner, sc: dict) -> list:
                 tb = time.perf_counter()
                 net = registry()[cid].build(load(spec)).network
                 got[cid] = (net.hidden_widths, net.params_dense, net.params_nonzero,
-                            f"built, not certified ({EDGE_LIMIT_WHY[cid]})",
+                            f"built, not certified ({EDGE_LIMIT_WHY[cid]['certify']})",
                             {"build_s": round(time.perf_counter() - tb, 1)})
             else:
-                got[cid] = (None, None, None, f"not built ({EDGE_LIMIT_WHY[cid]})", {})
+                got[cid] = (None, None, None, f"not built ({EDGE_LIMIT_WHY[cid]['build']})", {})
         lo, hi = ysj_edge_formula(n, dx)
         zf = zhang_edge_formula(n, dx)
         yw, yd, ynz, yv, _ = got["ysj19-thm3.1"]
