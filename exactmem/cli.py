@@ -376,7 +376,7 @@ def make_parser() -> argparse.ArgumentParser:
     pc.add_argument("--seed", type=int, default=0, help="--witness/--survey: random seed (default 0)")
     cl = sub.add_parser("claims", help="YSJ19's numeric claims (ImageNet, CIFAR-10, edges, digits) from real runs")
     cl.add_argument("--scale", choices=["quick", "full"], default="quick",
-                    help="quick: seconds (tests, CI); full: the sizes of docs/ysj19.md (about an hour on 2 cores)")
+                    help="quick: seconds (tests, CI); full: the sizes of docs/ysj19.md (about 75 minutes on 2 cores)")
     cl.add_argument("--out", help="folder for the certificates (default: a temp folder, deleted afterwards)")
     cl.add_argument("--only", help="row groups, comma-separated: imagenet,cifar,edges,digits (default all)")
     cl.add_argument("--json", action="store_true", help="print the table as JSON")
