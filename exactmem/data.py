@@ -25,6 +25,21 @@ from .rational import decode_rat, encode_rat, parse_literal
 TASKS = ("regression", "classification")
 
 
+def _exact_row(row, what: str) -> tuple:
+    if all(type(v) is Fraction for v in row):
+        return tuple(row)
+    out = []
+    for v in row:
+        if type(v) is Fraction:
+            out.append(v)
+        elif isinstance(v, int) and not isinstance(v, bool):
+            out.append(Fraction(v))
+        else:
+            raise DataError(f"{what} coordinate {v!r} is a {type(v).__name__}: exact data are integers or "
+                            "fractions (write 0.1 as 1/10, or load it from a file)")
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Dataset:
     points: tuple            # N tuples of d Fractions
@@ -32,6 +47,13 @@ class Dataset:
     task: str = "regression"
     classes: int | None = None
     source: str = ""         # how it was obtained (generator spec or file name)
+
+    def __post_init__(self):
+        # Exact means exact: ints become Fractions (so that x / 2 stays exact downstream), and a
+        # float (or anything else) is refused here, before it can reach a construction.
+        object.__setattr__(self, "points", tuple(_exact_row(p, "point") for p in self.points))
+        if self.task == "regression":
+            object.__setattr__(self, "labels", tuple(_exact_row(y, "label") for y in self.labels))
 
     # -- shape ---------------------------------------------------------------
     @property

@@ -146,3 +146,18 @@ def test_an_external_data_file_can_be_read_back_as_data(tmp_path):
     p = tmp_path / "x.data.json"
     p.write_bytes(canonical_bytes(ds.body()))
     assert data.load(str(p)).points == ds.points
+
+
+def test_int_coordinates_become_fractions_and_floats_are_refused():
+    # An int point would turn x / 2 into a float inside a construction; a float is never exact.
+    from fractions import Fraction as F
+
+    from exactmem.data import Dataset
+    from exactmem.errors import DataError
+    ds = Dataset(((0, 1), (2, 3)), ((1,), (0,)))
+    assert all(type(v) is F for p in ds.points for v in p) and all(type(v) is F for y in ds.labels for v in y)
+    for bad in (((0.5, 1),), ((True, 1),), (("1", 1),)):
+        with pytest.raises(DataError, match="exact data"):
+            Dataset(bad, ((1,),))
+    with pytest.raises(DataError, match="label coordinate"):
+        Dataset(((F(0),),), ((0.25,),))
