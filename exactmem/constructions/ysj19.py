@@ -622,6 +622,15 @@ def _dot(u, v):
     return sum(x * y for x, y in zip(u, v))
 
 
+def _margin_and_scale(a, c, pos, members):
+    """(m, K): the least |a.x - c| over the points outside the group at their current positions
+    (2 when there are none), and the integer K >= 1 with K m >= 2 that makes the bump vanish there."""
+    dists = [abs(_dot(a, p) - c) for j, p in enumerate(pos) if j not in members]
+    m = min(dists) if dists else Fraction(2)
+    assert m > 0, "a moved point landed on a later hyperplane"
+    return m, (max(1, -(-2 // m)) if m < 2 else 1)
+
+
 def thm41_layout(widths, G: int, per: int, dx: int):
     """Place G groups of ``per`` bump nodes (4 ReLU, 2 hard-tanh) into residual blocks of the
     given widths.  Returns ``(readout, segments)``; a segment is ``(kind, blocks, count)`` with
@@ -726,10 +735,7 @@ def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
             k, grp = groups[g]
             a, c = planes[g]
             members = set(grp)
-            dists = [abs(_dot(a, pos[j]) - c) for j in range(n) if j not in members]
-            m = min(dists) if dists else Fraction(2)
-            assert m > 0, "a moved point landed on a later hyperplane"
-            K = max(1, -(-2 // m)) if m < 2 else 1
+            m, K = _margin_and_scale(a, c, pos, members)
             B = -(-max(s[k] - X[i][k] for i in grp) // 1)
             while any(_dot(planes[h][0], [v + (B if t == k else 0) for t, v in enumerate(shifted[i])])
                       == planes[h][1] for h in range(G) if blk[h] > b for i in grp):
@@ -795,10 +801,7 @@ def _thm41_line(X, groups, C: int, widths, seg_of, parts, activation: str):
             k, grp = groups[g]
             a, c = planes[g]
             members = set(grp)
-            dists = [abs(_dot(a, pos[j]) - c) for j in range(n) if j not in members]
-            m = min(dists) if dists else Fraction(2)
-            assert m > 0, "a moved point landed on a later hyperplane"
-            K = max(1, -(-2 // m)) if m < 2 else 1
+            m, K = _margin_and_scale(a, c, pos, members)
             aw, aa = _dot(a, w), _dot(a, a)
             v = [wi - aw / aa * ai for wi, ai in zip(w, a)]
             kap = _dot(w, v)
