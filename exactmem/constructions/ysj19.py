@@ -16,6 +16,7 @@ from ..data import Dataset
 from ..errors import ConstructionError, DataError
 from ..gadgets import Expr, RegisterNet, hardtanh_to_relu, zero_rows
 from ..projection import distinct_projection
+from ..projection import dot as _dot
 from . import DISTINCT, UNIT_LABELS, Built, Claim, network_from_rational_layers
 
 ACTIVATIONS = ("relu", "hardtanh")
@@ -614,10 +615,6 @@ THM41_BUMPS = {
     "relu": ((2, 1, -1, -2), (1, -1, -1, 1), 1),
     "hardtanh": ((3, -3), (Fraction(1, 2), Fraction(-1, 2)), 2),
 }
-
-
-def _dot(u, v):
-    return sum(x * y for x, y in zip(u, v))
 
 
 def _margin_and_scale(a, c, pos, members):
