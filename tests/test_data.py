@@ -111,7 +111,10 @@ def test_random_data_is_deterministic_in_the_ball_and_separated(n, d, seed):
     assert a.validate().n == n
     assert a.max_sq_norm() <= 1
     r = a.radius_upper()
-    assert r * r >= a.max_sq_norm() and (r - Fraction(1, 2**32)) ** 2 < a.max_sq_norm()
+    # r - 2^-32 < sqrt(max_sq_norm): either it is negative (the origin alone: r = 0) or its
+    # square is below max_sq_norm.
+    below = r - Fraction(1, 2**32)
+    assert r * r >= a.max_sq_norm() and (below < 0 or below * below < a.max_sq_norm())
     if n > 1:
         assert a.min_sq_distance() >= Fraction(1, 2**16)
 
