@@ -79,7 +79,7 @@ def main():
             "in parentheses); *k\\**, *p\\**: proven sufficient by the interval bound; *p*: least significant "
             "bits of the weights; *arith p*: least MPFR precision of the whole forward pass. IEEE columns: "
             "misclassified points out of N (* = some outputs non-finite). Claims: check.py on the suffice "
-            "certificate / check.py --witness on the fail witness. Every least value n was verified with "
+            "certificate / check.py --witness --against the source certificate on the fail witness. Every least value n was verified with "
             "n - 1 failing and n + 1 and a window of 4 below evaluated; non-monotone pairs are listed.", "",
             "| construction | N | task | exact bits | k (word) | k* | p | p* | arith p | theory | f64 | f32 | f16 "
             "| bf16 | fixed claims | float claims | s |",

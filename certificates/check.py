@@ -29,8 +29,8 @@ import sys
 from fractions import Fraction
 from operator import mul
 
-CHECKER_VERSION = "1.1"
-SUPPORTED_MAJOR, SUPPORTED_MINOR = 1, 1
+CHECKER_VERSION = "1.2"
+SUPPORTED_MAJOR, SUPPORTED_MINOR = 1, 2
 ACTIVATIONS = ("relu", "hardtanh", "identity")
 VERDICTS = {0: "VERIFIED", 1: "REJECTED", 2: "MALFORMED", 3: "UNSUPPORTED", 4: "RESOURCE", 5: "USAGE"}
 
@@ -54,12 +54,107 @@ def rejected(msg):
 # Strict JSON and number grammar
 
 INT_RE = re.compile(r"-?(0|[1-9][0-9]*|0x[1-9a-f][0-9a-f]*)")
-# Resource limits (docs/certificate-format.md, section 17), all checked before any arithmetic:
-# bits per integer, bytes per file, layers, neurons per layer (the input dimension d included),
-# data points, and work = N * params_dense (multiply-adds of the forward pass).
+# Resource limits (docs/certificate-format.md, section 17): bits per integer read, bytes per file,
+# layers, neurons per layer (the input dimension d included), data points, work units of the
+# cost model below, and the memory the checker may estimate it needs for what it builds.
 DEFAULT_LIMITS = {"int_bits": 1 << 22, "bytes": 1 << 31, "layers": 100_000, "width": 1_000_000,
-                  "points": 10_000_000, "work": 10 ** 11}
+                  "points": 10_000_000, "work": 2 * 10 ** 10, "memory": 1 << 30}
 LIMITS = dict(DEFAULT_LIMITS)      # set from the command line by main() on every call
+
+
+# ---------------------------------------------------------------------------------------------
+# The cost model (docs/checker.md, "Cost model").  Every operation whose cost grows with its
+# operands is charged *before* it runs, from the bit lengths of those operands, in work units of
+# about one nanosecond of this interpreter's time; a run that would pass --max-work stops with
+# RESOURCE.  Bulk allocations are estimated the same way against --max-memory.  Costs are upper
+# bounds measured on CPython 3.11 (schoolbook products, quadratic gcd and division), so the
+# checker's time stays below the budget whatever the numbers are.
+
+OP = 100                    # one interpreted arithmetic operation on small integers
+NEURON = 1000               # the interpreter's own work for one neuron of one point, besides arithmetic
+
+
+def limbs(bits):
+    """64-bit words of an integer of this many bits (at least one)."""
+    return (bits >> 6) + 1
+
+
+def mul_cost(a_bits, b_bits):
+    """Upper bound for a product: schoolbook up to 256 words, then about n * m^0.75 (Karatsuba)."""
+    m, n = sorted((limbs(a_bits), limbs(b_bits)))
+    return OP + (4 * m * n if m <= 256 else 6 * n * math.isqrt(m * math.isqrt(m)))
+
+
+def div_cost(a_bits, b_bits):
+    """Upper bound for a // b, a % b or divmod: schoolbook, quotient words times divisor words
+    (CPython has no faster division)."""
+    m, n = limbs(a_bits), limbs(b_bits)
+    return OP + 16 * (max(m - n, 0) + 1) * n + 50 * m
+
+
+def div_any_cost(a_bits, b_max_bits):
+    """div_cost for a divisor known only to have at most b_max_bits bits (the worst size)."""
+    m, n = limbs(a_bits), min(limbs(b_max_bits), limbs(a_bits))
+    worst = (m + 1) // 2 if n >= (m + 1) // 2 else n
+    return OP + 16 * (m - worst + 1) * worst + 50 * m
+
+
+def gcd_cost(a_bits, b_bits):
+    """Upper bound for math.gcd (Lehmer's algorithm: quadratic in the operands' words)."""
+    m, n = limbs(a_bits), limbs(b_bits)
+    return OP + 12 * m * n + 100 * (m + n)
+
+
+def lcm_charged(values, what):
+    """lcm of positive integers, each step charged before it runs (the lcm may grow at every step)."""
+    c = 1
+    for q in values:
+        if q == 1 or q == c:
+            continue
+        cb, qb = c.bit_length(), q.bit_length()
+        BUDGET.charge(gcd_cost(cb, qb) + div_cost(cb, qb) + mul_cost(cb, qb), what)
+        c = c // math.gcd(c, q) * q
+    return c
+
+
+class Budget:
+    """Work units charged so far in this run, and the memory estimates checked so far."""
+
+    def __init__(self, work, memory):
+        self.work, self.memory, self.used = work, memory, 0
+
+    def charge(self, units, what):
+        """Rule: no operation starts when its cost would take the run past --max-work."""
+        self.used += units
+        if self.used > self.work:
+            raise Verdict(4, f"work limit: {what} would bring the checker's work to more than "
+                             f"--max-work={self.work} units (cost model: docs/checker.md)")
+
+    def hold(self, nbytes, what):
+        """Rule: nothing is built whose estimated size exceeds --max-memory."""
+        if nbytes > self.memory:
+            raise Verdict(4, f"memory limit: {what} needs about {nbytes} bytes, more than "
+                             f"--max-memory={self.memory}")
+
+
+BUDGET = Budget(DEFAULT_LIMITS["work"], DEFAULT_LIMITS["memory"])
+
+
+def int_bytes(bits):
+    """Estimated size of a Python int of this many bits (object header included)."""
+    return 32 + (bits >> 3)
+
+
+def comb_at_most(n, k, cap):
+    """C(n, k) if it is at most cap, else cap + 1: never computes a larger binomial."""
+    if k < 0 or k > n:
+        return 0
+    k, c = min(k, n - k), 1
+    for i in range(k):
+        c = c * (n - i) // (i + 1)          # stays an integer: C(n, i + 1)
+        if c > cap:
+            return cap + 1
+    return c
 
 
 def parse_json(data):
@@ -82,6 +177,7 @@ def parse_json(data):
             raise malformed(f"JSON integer {text[:30]}... too large (use an INT string)")
         return int(text)
 
+    json_size_fits(data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -93,6 +189,18 @@ def parse_json(data):
         raise malformed(f"invalid JSON: {e}")
     except RecursionError:
         raise malformed("JSON nested too deeply")
+
+
+JSON_VALUE_BYTES = 80       # a parsed JSON value: the object, its slot in a list or dict, a key
+
+
+def json_size_fits(data):
+    """Rule: the JSON's values are counted from its bytes before any object is built.  Every value
+    but the first follows a ',', ':', '[' or '{', so their count bounds the number of values (and
+    keys); with the text itself that gives the memory parsing will take, held to --max-memory."""
+    values = 1 + sum(data.count(ch) for ch in (b",", b":", b"[", b"{"))
+    BUDGET.hold(3 * len(data) + JSON_VALUE_BYTES * values,
+                f"parsing {len(data)} bytes of JSON with up to {values} values")
 
 
 def canonical(obj):
@@ -144,6 +252,8 @@ def to_rat(s, where):
     if not sep:
         return p, 1
     q = to_int(den, where)
+    if q > 1:
+        BUDGET.charge(gcd_cost(p.bit_length(), q.bit_length()), f"{where}: the gcd test of a RAT")
     if q <= 1 or math.gcd(p, q) != 1:
         raise malformed(f"{where}: {s[:40]!r} is not a reduced fraction with denominator > 1")
     return p, q
@@ -229,9 +339,18 @@ def check_header(cert):
         raise malformed("certificate_sha256: expected 64 lowercase hex digits")
 
 
+def names_in_claims(cert, name):
+    """True if some claim statement mentions this variable name (a cheap look before parsing)."""
+    claims = cert["claims"] if isinstance(cert["claims"], list) else []
+    return any(isinstance(c, dict) and isinstance(c.get("statement"), str) and name in c["statement"]
+               for c in claims)
+
+
 def check_limits(cert):
     """Section 17: refuse a certificate too big to check, from counts and list lengths alone,
-    before any number is converted (a field of the wrong type is left to the later checks)."""
+    before any number is converted (a field of the wrong type is left to the later checks).
+    The work tests here are lower bounds of the cost model (docs/checker.md): a certificate
+    that fails one could never finish within --max-work, so nothing is parsed."""
     ds, net = cert["dataset"], cert["network"]
     n, d = (ds.get("n"), ds.get("d")) if isinstance(ds, dict) else (None, None)
     n, d = (max(n, 0) if type(n) is int else 0), (max(d, 0) if type(d) is int else 0)
@@ -239,15 +358,11 @@ def check_limits(cert):
         raise Verdict(4, f"dataset.n: {n} points, more than --max-points={LIMITS['points']}")
     if d > LIMITS["width"]:
         raise Verdict(4, f"dataset.d: input dimension {d}, more than --max-width={LIMITS['width']}")
-    claims = cert["claims"] if isinstance(cert["claims"], list) else []
-    if any(isinstance(c, dict) and isinstance(c.get("statement"), str) and "min_sq_dist" in c["statement"]
-           for c in claims) and n * (n - 1) // 2 * d > LIMITS["work"]:     # the O(N^2 d) sweep
-        raise Verdict(4, f"work of min_sq_dist: N(N-1)/2 * d = {n * (n - 1) // 2 * d} pairs x coordinates, "
-                         f"more than --max-work={LIMITS['work']}")
-    if any(isinstance(c, dict) and isinstance(c.get("statement"), str) and "general_position" in c["statement"]
-           for c in claims) and gp_work(n, d) > LIMITS["work"]:
-        raise Verdict(4, f"work of general_position: C(N, d) normals x d determinants = {gp_work(n, d)}, "
-                         f"more than --max-work={LIMITS['work']}")
+    if names_in_claims(cert, "general_position"):
+        normals = comb_at_most(n, d, LIMITS["work"]) if n > d else 1
+        if normals * d * OP > LIMITS["work"]:
+            raise Verdict(4, f"work of general_position: C(N, d) normals of d determinants each, at least "
+                             f"{OP} units apiece, exceed --max-work={LIMITS['work']} (N = {n}, d = {d})")
     layers = net.get("layers") if isinstance(net, dict) else None
     if not isinstance(layers, list):
         return
@@ -261,36 +376,16 @@ def check_limits(cert):
             raise Verdict(4, f"{where}: {m} neurons, more than --max-width={LIMITS['width']}")
         return m
 
-    params, n_in, hidden = 0, d, []
+    neurons = 0
     for k, layer in enumerate(layers, 1):
         block = layer.get("residual") if isinstance(layer, dict) else None
         if isinstance(block, dict):         # residual block: inner n_in -> m, outer m -> n_in
-            m = width(block.get("inner"), f"layer {k} inner")
-            params += (n_in + 1) * m + (m + 1) * width(block.get("outer"), f"layer {k} outer")
-            hidden.append((block.get("inner"), m))
+            neurons += width(block.get("inner"), f"layer {k} inner") + width(block.get("outer"), f"layer {k} outer")
         else:
-            m = width(layer, f"layer {k}")
-            params += (n_in + 1) * m
-            n_in = m
-            hidden.append((layer, m))
-    if n * params > LIMITS["work"]:
-        raise Verdict(4, f"work N * params_dense = {n} * {params} = {n * params}, more than "
-                         f"--max-work={LIMITS['work']}")
-    if any(isinstance(c, dict) and isinstance(c.get("statement"), str) and "pieces_on_segment" in c["statement"]
-           for c in claims):
-        # At most prod (1 + (p - 1) m) pieces over the hidden maps, so one more point of T; each
-        # point costs at most one forward pass per map (section 20).  Unknown activations: p = 3.
-        pieces = 1
-        for layer, m in hidden[:-1]:
-            act = layer.get("activation") if isinstance(layer, dict) else None
-            pieces *= 1 + {"relu": 1, "identity": 0}.get(act, 2) * m
-            if pieces > LIMITS["work"]:     # too much already: stop multiplying big numbers
-                break
-        work = (pieces + 1) * params * len(layers)
-        if work > LIMITS["work"]:
-            raise Verdict(4, f"work of pieces_on_segment: (pieces bound {pieces} + 1) * params_dense {params} * "
-                             f"{len(layers)} layers = {work}{' or more' if pieces > LIMITS['work'] else ''}, "
-                             f"more than --max-work={LIMITS['work']}")
+            neurons += width(layer, f"layer {k}")
+    if n * neurons * NEURON > LIMITS["work"]:
+        raise Verdict(4, f"work of the forward pass: N * neurons = {n} * {neurons} evaluations of at least "
+                         f"{NEURON} units each, more than --max-work={LIMITS['work']}")
 
 
 def load_dataset(cert, cert_dir, allow_symlink=False):
@@ -355,8 +450,46 @@ def load_dataset(cert, cert_dir, allow_symlink=False):
             "sha256": digest}
 
 
+class Map:
+    """One parsed affine map: activation, integer weight rows, integer biases and one positive
+    denominator per neuron (neuron j computes (rows[j] . x + bias[j]) / dens[j]).  It also keeps
+    the facts the cost model needs: the largest bit lengths, the number of nonzero weights, and,
+    for rows that are mostly zero, the positions of their nonzero weights."""
+
+    __slots__ = ("act", "rows", "bias", "dens", "n_in", "wbits", "bbits", "dbits", "nnz", "sparse", "integral")
+
+    def __init__(self, act, rows, bias, dens, n_in):
+        self.act, self.rows, self.bias, self.dens, self.n_in = act, rows, bias, dens, n_in
+        self.wbits = max((abs(v).bit_length() for r in rows for v in r), default=0)
+        self.bbits = max(abs(v).bit_length() for v in bias)
+        self.dbits = max(v.bit_length() for v in dens)
+        self.nnz = sum(1 for r in rows for v in r if v)
+        self.integral = all(q == 1 for q in dens)
+        self.sparse = []
+        for r in rows:                      # (positions, weights) of a row that is mostly zero
+            idx = [i for i, v in enumerate(r) if v]
+            self.sparse.append((idx, [r[i] for i in idx]) if 2 * len(idx) < len(r) else None)
+
+    def __iter__(self):                     # act, rows, bias, dens = m
+        return iter((self.act, self.rows, self.bias, self.dens))
+
+    def __getitem__(self, i):               # m[0] is the activation, m[3] the denominators
+        return (self.act, self.rows, self.bias, self.dens)[i]
+
+    def same(self, other):
+        return tuple(self) == tuple(other)
+
+
+def dot(m, j, a):
+    """rows[j] . a, over the nonzero weights only when the row is mostly zero."""
+    sp = m.sparse[j]
+    if sp is None:
+        return sum(map(mul, m.rows[j], a))
+    return sum(map(mul, sp[1], map(a.__getitem__, sp[0])))
+
+
 def parse_layer(layer, where, n_in):
-    """One affine map: (activation, integer rows, integer biases, positive denominators)."""
+    """One affine map (a Map).  Rule: every neuron is canonical, gcd(den, bias, weights) = 1."""
     need(layer, ("activation", "dens", "weights", "bias"), where)
     act = layer["activation"]
     if act not in ACTIVATIONS:
@@ -371,10 +504,14 @@ def parse_layer(layer, where, n_in):
         r = [to_int(v, f"{where} neuron {j} weight {i}") for i, v in enumerate(lst(row, f"{where} neuron {j}", n_in))]
         if dens[j] <= 0:
             raise malformed(f"{where} neuron {j}: denominator must be positive")
+        if dens[j] > 1:                     # gcd(den, ...) runs with den as the smaller operand
+            db = dens[j].bit_length()
+            BUDGET.charge(sum(gcd_cost(db, abs(v).bit_length()) for v in r if v) + gcd_cost(db, abs(bias[j]).bit_length()),
+                          f"{where} neuron {j}: the canonical-form gcd")
         if math.gcd(dens[j], bias[j], *r) != 1:
             raise malformed(f"{where} neuron {j}: numerators and denominator share a factor (not canonical)")
         rows.append(r)
-    return act, rows, bias, dens
+    return Map(act, rows, bias, dens, n_in)
 
 
 def load_network(cert, d, dy):
@@ -415,11 +552,6 @@ def same_json(a, b):
     return a == b
 
 
-def bitlen_rat(num, den):
-    g = math.gcd(num, den)
-    return abs(num // g).bit_length() + (den // g).bit_length()
-
-
 def recompute_sizes(entries, d):
     """Sizes over the affine maps on the input-output path (a residual block has two)."""
     widths = [len(entry[0][3]) for entry in entries[:-1]]        # a block counts its hidden width
@@ -430,11 +562,20 @@ def recompute_sizes(entries, d):
             dense += (n_in + 1) * len(dens)
             best = 0
             for r, b, den in zip(rows, bias, dens):
+                if den == 1:                # nothing to reduce: bitlen(v) + bitlen(1)
+                    for v in r + [b]:
+                        nonzero += v != 0
+                        best = max(best, abs(v).bit_length() + 1)
+                        numbits = max(numbits, abs(v).bit_length())
+                    continue
+                db = den.bit_length()
+                BUDGET.charge(sum(gcd_cost(db, abs(v).bit_length()) + 2 * div_cost(abs(v).bit_length(), db)
+                                  for v in r + [b]), "sizes: reducing each weight")
                 for v in r + [b]:
-                    if v:
-                        nonzero += 1
-                    best = max(best, bitlen_rat(v, den))
-                    numbits = max(numbits, abs(v // math.gcd(v, den)).bit_length())
+                    nonzero += v != 0
+                    g = math.gcd(v, den)
+                    best = max(best, abs(v // g).bit_length() + (den // g).bit_length())
+                    numbits = max(numbits, abs(v // g).bit_length())
             layer_bits.append(best)
             n_in = len(dens)
         n_in = n_in if len(entry) == 1 else stream
@@ -451,42 +592,91 @@ def recompute_sizes(entries, d):
     }
 
 
-def apply_layer(layer, a, c):
-    """One affine map and its activation on a point's values a / c; returns (a', c')."""
-    act, rows, bias, dens = layer
+def apply_layer(m, a, c):
+    """One affine map and its activation on a point's values a / c; returns (a', c').
+    Cost model: the products are charged from the bit lengths of a, c and the weights before
+    they are formed, the reduction and the new common denominator likewise, step by step."""
+    act, rows, bias, dens = m
+    abits = max(c.bit_length(), max(map(abs, a)).bit_length() if a else 0)
+    n_out = len(dens)
+    if abits <= 64 and m.wbits <= 64 and m.bbits <= 64:      # small operands: one word each
+        BUDGET.charge((m.nnz + n_out) * (OP + 4) + (n_out + 1) * NEURON, "forward pass: a layer's products")
+    else:
+        BUDGET.charge(m.nnz * mul_cost(m.wbits, abits) + n_out * mul_cost(m.bbits, abits) + (n_out + 1) * NEURON,
+                      "forward pass: a layer's products")
+    zbits = max(m.wbits, m.bbits) + abits + (m.n_in + 1).bit_length()      # |z| < 2^zbits
+    if zbits > 4096:
+        BUDGET.hold(n_out * int_bytes(zbits + m.dbits), "forward pass: one layer's values")
+    if m.integral:
+        # Every neuron's denominator is c itself: the values stay over c, unreduced (the same
+        # rationals; the outputs are reduced at the end), and no gcd or lcm is needed.
+        out = []
+        for j in range(n_out):
+            z = dot(m, j, a) + bias[j] * c
+            if act == "relu" and z < 0:
+                z = 0
+            elif act == "hardtanh":
+                z = max(-c, min(c, z))
+            out.append(z)
+        return out, c
+    BUDGET.charge(n_out * mul_cost(m.dbits, c.bit_length()), "forward pass: a layer's denominators")
     nums, ds = [], []
-    for r, b, den in zip(rows, bias, dens):
-        z = sum(map(mul, r, a)) + b * c
-        D = den * c
+    for j in range(n_out):
+        z = dot(m, j, a) + bias[j] * c
+        D = dens[j] * c
         if act == "relu" and z < 0:
             z = 0
         elif act == "hardtanh":
             z = max(-D, min(D, z))
+        zb, Db = abs(z).bit_length(), D.bit_length()
+        BUDGET.charge(gcd_cost(zb, Db) + div_any_cost(zb, Db) + div_any_cost(Db, Db),
+                      "forward pass: reducing a value")
         g = math.gcd(z, D)
         nums.append(z // g)
         ds.append(D // g)
-    c = math.lcm(*ds)
-    return [v * (c // q) for v, q in zip(nums, ds)], c
+    c = lcm_charged(ds, "forward pass: a layer's common denominator")
+    cb = c.bit_length()
+    BUDGET.hold(n_out * int_bytes(zbits + cb), "forward pass: one layer's values over their common denominator")
+    BUDGET.charge(sum(div_cost(cb, q.bit_length()) + mul_cost(abs(v).bit_length(), cb - q.bit_length() + 1)
+                      for v, q in zip(nums, ds) if q != c), "forward pass: rescaling a layer's values")
+    return [v if q == c else v * (c // q) for v, q in zip(nums, ds)], c
+
+
+def scale_points(xs, what):
+    """All points as integers over one common denominator (the lcm of every coordinate's)."""
+    den = lcm_charged(sorted({q for x in xs for _, q in x}), what)
+    db = den.bit_length()
+    BUDGET.hold(sum(int_bytes(abs(p).bit_length() + db) for x in xs for p, _ in x), what)
+    BUDGET.charge(sum(div_cost(db, q.bit_length()) + mul_cost(abs(p).bit_length(), db) for x in xs for p, q in x), what)
+    return [[p if q == den else p * (den // q) for p, q in x] for x in xs], den
 
 
 def min_sq_distance(xs):
     """Exact min over i != j of |x_i - x_j|^2 as a reduced (num, den); (0, 1) when N < 2.
     Points are scaled to integers and swept in lexicographic order: a pair whose first-coordinate
-    gap alone reaches the best value so far ends the inner loop."""
+    gap alone reaches the best value so far ends the inner loop.  Cost model: each pair is
+    charged d products of the scaled coordinates' size before it is compared."""
     if len(xs) < 2:
         return 0, 1
-    den = math.lcm(*(q for x in xs for _, q in x))
-    pts = sorted([p * (den // q) for p, q in x] for x in xs)
+    pts, den = scale_points(xs, "min_sq_dist: scaling the points to integers")
+    bits = max(abs(v).bit_length() for x in pts for v in x) + 1
+    BUDGET.charge(len(pts) * (len(pts).bit_length() + 1) * len(pts[0]) * div_cost(bits, bits),
+                  "min_sq_dist: sorting the points")
+    pts.sort()
+    pair = len(pts[0]) * (2 * mul_cost(bits, bits) + OP)
     best = None
     for i, a in enumerate(pts):
         for j in range(i + 1, len(pts)):
             b = pts[j]
+            BUDGET.charge(pair, "min_sq_dist: comparing a pair of points")
             gap = b[0] - a[0]
             if best is not None and gap * gap >= best:
                 break
             s = sum((u - v) * (u - v) for u, v in zip(a, b))
             if best is None or s < best:
                 best = s
+    BUDGET.charge(gcd_cost(best.bit_length(), 2 * den.bit_length()) + 3 * mul_cost(den.bit_length(), den.bit_length()),
+                  "min_sq_dist: reducing the result")
     g = math.gcd(best, den * den)
     return best // g, den * den // g
 
@@ -495,12 +685,15 @@ def minor_version(cert):
     return int(cert["version"].split(".")[1])
 
 
-def gp_work(n, d):
-    return math.comb(n, d) * d * max(d - 1, 1) ** 3 if n > d else n * d * d
-
-
 def det(m):
-    """Determinant of a square integer matrix (Bareiss: every division is exact)."""
+    """Determinant of a square integer matrix (Bareiss: every division is exact).  Cost model:
+    Bareiss keeps every entry below the size of a minor, k * (entry bits + log2 k) bits at step k,
+    so the whole elimination is charged from that bound before it starts."""
+    n = len(m)
+    if n:
+        bits = max(abs(v).bit_length() for r in m for v in r) + n.bit_length()
+        big = n * bits                      # Hadamard: every minor has fewer bits than this
+        BUDGET.charge(n * n * n * (2 * mul_cost(big, big) + div_cost(2 * big, big)), "a Bareiss determinant")
     m, sign, prev = [list(r) for r in m], 1, 1
     for k in range(len(m) - 1):
         if m[k][k] == 0:
@@ -521,8 +714,7 @@ def general_position(xs):
     j > max S, the normal n of {x_s - p} u {x_j - p} (d minors): n = 0 means S u {j} is dependent,
     the same hyperplane (n / gcd, n.p) twice means S u {j', j} is (docs/checker.md).  Any
     dependent set of d+1 points is caught at its d-1 smallest indices."""
-    den = math.lcm(*(q for x in xs for _, q in x)) if xs else 1
-    pts = [[p * (den // q) for p, q in x] for x in xs]
+    pts = scale_points(xs, "general_position: scaling the points to integers")[0] if xs else []
     n, d = len(pts), len(pts[0]) if pts else 0
     if len({tuple(x) for x in pts}) < n:
         return False
@@ -530,6 +722,8 @@ def general_position(xs):
         return True
     if n <= d:                              # rank of {x_i - x_1} must be N - 1: Gram determinant != 0
         diffs = [[a - b for a, b in zip(x, pts[0])] for x in pts[1:]]
+        bits = 2 * max(abs(v).bit_length() for r in diffs for v in r) + d.bit_length() + 1
+        BUDGET.charge(len(diffs) ** 2 * d * mul_cost(bits, bits), "general_position: the Gram matrix")
         return det([[sum(a * b for a, b in zip(u, v)) for v in diffs] for u in diffs]) != 0
     for s in itertools.combinations(range(n), d - 1):
         p = pts[s[0]]
@@ -538,6 +732,8 @@ def general_position(xs):
         for j in range(s[-1] + 1, n):
             rows = base + [[a - b for a, b in zip(pts[j], p)]]
             normal = [(-1) ** k * det([r[:k] + r[k + 1:] for r in rows]) for k in range(d)]
+            nb = max(abs(v).bit_length() for v in normal)
+            BUDGET.charge(d * (gcd_cost(nb, nb) + div_cost(nb, nb) + mul_cost(nb, nb)), "general_position: a normal")
             g = math.gcd(*normal)
             if g == 0:
                 return False
@@ -562,6 +758,15 @@ class LazyEnv(dict):
         return v
 
 
+def scale_point(x, what):
+    """A point of (num, den) pairs as integers over one common denominator: (a, c)."""
+    c = lcm_charged([q for _, q in x], what)
+    cb = c.bit_length()
+    BUDGET.hold(sum(int_bytes(abs(p).bit_length() + cb) for p, _ in x), what)
+    BUDGET.charge(sum(div_cost(cb, q.bit_length()) + mul_cost(abs(p).bit_length(), cb) for p, q in x), what)
+    return [p if q == c else p * (c // q) for p, q in x], c
+
+
 def forward(entries, x):
     """Exact forward pass of one point; x is a list of (num, den).  Returns [(num, den)].
 
@@ -569,17 +774,22 @@ def forward(entries, x):
     is (W_j . a + b_j c) / (den_j c), activated on the numerator, reduced, and the layer's new
     common denominator is the lcm of the reduced ones.  A residual block adds its output to
     its input (over the lcm of the two denominators)."""
-    c = math.lcm(*(q for _, q in x))
-    a = [p * (c // q) for p, q in x]
+    BUDGET.charge(NEURON * (len(x) + 1), "forward pass: a point")
+    a, c = scale_point(x, "forward pass: the input's common denominator")
     for entry in entries:
         if len(entry) == 1:
             a, c = apply_layer(entry[0], a, c)
         else:
             a1, c1 = apply_layer(entry[1], *apply_layer(entry[0], a, c))
-            l = math.lcm(c, c1)
-            a, c = [u * (l // c) + v * (l // c1) for u, v in zip(a, a1)], l
+            a, c = scale_point([(u, c) for u in a] + [(v, c1) for v in a1], "forward pass: a residual sum")
+            half = len(a) // 2
+            BUDGET.charge(half * mul_cost(c.bit_length(), c.bit_length()), "forward pass: a residual sum")
+            a = [u + v for u, v in zip(a[:half], a[half:])]
     out = []
+    cb = c.bit_length()
     for v in a:
+        BUDGET.charge(gcd_cost(abs(v).bit_length(), cb) + 2 * div_cost(max(abs(v).bit_length(), cb), cb),
+                      "forward pass: reducing an output")
         g = math.gcd(v, c)
         out.append((v // g, c // g))
     return out
@@ -613,23 +823,400 @@ def pieces_on_segment(entries, u, v):
     def point(t):
         return [(x.numerator, x.denominator) for x in (a + t * (b - a) for a, b in zip(u, v))]
 
+    def fbits(*xs):                         # bits of the largest numerator or denominator
+        return max(max(abs(x.numerator).bit_length(), x.denominator.bit_length()) for x in xs)
+
     ts = [Fraction(0), Fraction(1)]
     for k in range(len(entries) - 1):      # the hidden maps: plain layers and residual inners
-        act, rows, bias, dens = entries[k][0]
+        m_k = entries[k][0]
+        act, rows, bias, dens = m_k
         zs = []
         for t in ts:
+            BUDGET.charge(len(u) * 8 * mul_cost(fbits(t, *u, *v), fbits(t, *u, *v)), "pieces_on_segment: a point of T")
             h = [Fraction(p, q) for p, q in forward(entries[:k], point(t))]
+            hb = fbits(*h) + m_k.wbits + m_k.bbits + m_k.dbits
+            BUDGET.charge(len(rows) * (m_k.n_in + 2) * 6 * (mul_cost(hb, hb) + gcd_cost(hb, hb)),
+                          "pieces_on_segment: pre-activations at a point of T")
             zs.append([(Fraction(b) + sum(w * x for w, x in zip(r, h))) / den for r, b, den in zip(rows, bias, dens)])
         new = set()
         for m in range(len(ts) - 1):
+            zb_ = 2 * fbits(ts[m], ts[m + 1], *zs[m], *zs[m + 1]) + 2
+            BUDGET.charge(len(rows) * len(BREAKS[act]) * 12 * (mul_cost(zb_, zb_) + gcd_cost(zb_, zb_)),
+                          "pieces_on_segment: breakpoints between two points of T")
             for za, zb in zip(zs[m], zs[m + 1]):
                 for b in BREAKS[act]:
                     if (za - b) * (zb - b) < 0:
                         new.add(ts[m] + (b - za) * (ts[m + 1] - ts[m]) / (zb - za))
+        BUDGET.hold((len(ts) + len(new)) * 2 * int_bytes(fbits(*ts, *new) if new else 1), "pieces_on_segment: the points T")
         ts = sorted(set(ts) | new)
-    ys = [Fraction(*forward(entries, point(t))[0]) for t in ts]
+    ys = []
+    for t in ts:
+        BUDGET.charge(len(u) * 8 * mul_cost(fbits(t, *u, *v), fbits(t, *u, *v)), "pieces_on_segment: a point of T")
+        ys.append(Fraction(*forward(entries, point(t))[0]))
+    sb = 2 * fbits(*ts, *ys) + 2
+    BUDGET.charge(len(ts) * 8 * (mul_cost(sb, sb) + gcd_cost(sb, sb)), "pieces_on_segment: the slopes")
     slopes = [(ys[m + 1] - ys[m]) / (ts[m + 1] - ts[m]) for m in range(len(ts) - 1)]
     return 1 + sum(s0 != s1 for s0, s1 in zip(slopes, slopes[1:]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Format 1.2 variables: the precision of a rounded network, and the counting lemma's hypothesis
+
+def maps_of(entries):
+    """Every affine map in order: a plain layer is one map, a residual block its inner then outer."""
+    return [m for entry in entries for m in entry]
+
+
+def decoder_margin_bits(entries, ds):
+    """Section 21: t >= 1 when the last two entries are exactly the class decoder with margin
+    2^-t for this dataset's C classes (hidden relu map of 2(C+1) neurons on one input: weights
+    s = 2^(t-1), biases -(2j+1)s/2 + 1/2 and -(2j+1)s/2 - 1/2; output map [1, -1] * (C+1), bias
+    0); else 0.  Its output is the class c exactly iff c - 1/2 + 2^-t <= F <= c + 1/2 - 2^-t."""
+    C = ds["classes"]
+    if ds["task"] != "classification" or len(entries) < 3 or len(entries[-1]) != 1 or len(entries[-2]) != 1:
+        return 0
+    hid, out = entries[-2][0], entries[-1][0]
+    if hid.act != "relu" or hid.n_in != 1 or len(hid.dens) != 2 * (C + 1):
+        return 0
+    if out.act != "identity" or len(out.dens) != 1 or out.dens[0] != 1 or out.bias[0] != 0 \
+            or out.rows[0] != [1, -1] * (C + 1):
+        return 0
+    w, q = hid.rows[0][0], hid.dens[0]
+    BUDGET.charge(len(hid.dens) * 4 * mul_cost(hid.wbits + hid.bbits, hid.dbits + 2), "decoder_margin_bits")
+    if w % q:
+        return 0
+    s = w // q                              # s = 2^(t-1), a positive integer power of two
+    if s < 1 or s & (s - 1):
+        return 0
+    for j in range(C + 1):
+        for k, half in ((2 * j, 1), (2 * j + 1, -1)):
+            # weight s and bias (-(2j+1) s + half) / 2, compared over the neuron's own denominator
+            den = hid.dens[k]
+            if hid.rows[k] != [s * den] or 2 * hid.bias[k] != (-(2 * j + 1) * s + half) * den:
+                return 0
+    return s.bit_length()                   # s = 2^(t-1): t = bitlen(s)
+
+
+def precision_variables(entries, ds):
+    """Section 21: dyadic_weights, grid_bits and sig_bits over the rounded maps (all maps but
+    the class decoder's two), each weight and bias p/q taken in lowest terms."""
+    t = decoder_margin_bits(entries, ds)
+    maps = maps_of(entries)[:-2] if t else maps_of(entries)
+    dyadic, grid, sig, seen = 1, 0, 0, False
+    for m in maps:
+        for r, b, den in zip(m.rows, m.bias, m.dens):
+            db = den.bit_length()
+            if den > 1:
+                BUDGET.charge(sum(gcd_cost(abs(v).bit_length(), db) + div_cost(abs(v).bit_length(), db)
+                                  for v in r + [b]), "precision variables: reducing each weight")
+            for v in r + [b]:
+                if not v:
+                    continue
+                g = math.gcd(v, den)
+                p, q = abs(v) // g, den // g
+                if q & (q - 1):
+                    dyadic = 0
+                v2 = (p & -p).bit_length() - 1          # trailing zero bits of p
+                k = q.bit_length() - 1 - v2
+                grid, seen = (k if not seen else max(grid, k)), True
+                sig = max(sig, (p >> v2).bit_length())
+    return {"decoder_margin_bits": t, "dyadic_weights": dyadic, "grid_bits": grid, "sig_bits": sig}
+
+
+def alternating_on_segment(ds, segment):
+    """Section 21: 1 iff dy = 1, every point is u + t_i (v - u) with 0 <= t_i <= 1, the t_i are
+    pairwise distinct, and along increasing t the labels' consecutive differences strictly
+    alternate in sign: (y_(k+1) - y_k)(y_(k+2) - y_(k+1)) < 0.  This is the hypothesis of the
+    counting lemma, under which pieces_on_segment >= N - 1 is a consequence (YSJ19 Thm 3.3)."""
+    if segment is None:
+        raise malformed("a claim names alternating_on_segment, but the certificate has no segment")
+    if ds["dy"] != 1:
+        return 0
+    u, v = [Fraction(p, q) for p, q in segment[0]], [Fraction(p, q) for p, q in segment[1]]
+    w = [b - a for a, b in zip(u, v)]
+    k = next(i for i, x in enumerate(w) if x)           # from != to, so some coordinate moves
+    bits = max(max(abs(x.numerator).bit_length(), x.denominator.bit_length()) for x in u + v)
+    ts = []
+    for x, y in zip(ds["x"], ds["y"]):
+        xb = bits + max(max(abs(p).bit_length(), q.bit_length()) for p, q in x)
+        BUDGET.charge(len(x) * 6 * (mul_cost(2 * xb, 2 * xb) + gcd_cost(2 * xb, 2 * xb)),
+                      "alternating_on_segment: placing a point on the segment")
+        xs = [Fraction(p, q) for p, q in x]
+        t = (xs[k] - u[k]) / w[k]
+        if not 0 <= t <= 1 or any(xi != ui + t * wi for xi, ui, wi in zip(xs, u, w)):
+            return 0
+        ts.append((t, Fraction(*y[0])))
+    ts.sort()
+    if any(a[0] == b[0] for a, b in zip(ts, ts[1:])):
+        return 0
+    diffs = [b[1] - a[1] for a, b in zip(ts, ts[1:])]
+    return int(all(d0 * d1 < 0 for d0, d1 in zip(diffs, diffs[1:])))
+
+
+# ---------------------------------------------------------------------------------------------
+# The theorem table (docs/certificate-format.md, section 22)
+#
+# VERIFIED names a theorem only through this table.  For each construction id it lists the
+# variants of the theorem; the first variant whose condition holds on facts the checker computed
+# itself (hidden activation, task, depth, which claim ids are present) applies.  A variant lists
+# its claims by id with statement templates: "{x}" (lower case) stands for a decimal integer
+# literal, the same name for the same literal; "{LAST}" is the index of the last hidden layer.
+# Rules: every REQUIRED claim is present with a statement of one of its templates; every other
+# claim is one of the variant's OPTIONAL claims (layout facts and declared constants of our
+# construction) with a statement of one of its templates.  Anything else is REJECTED.  Truth is
+# checked as for every claim (section 13); the table decides which statements state the theorem.
+
+DISTINCT = {"assumption-distinct": ("distinct_points == 1",)}
+UNIT_LABELS = {"assumption-labels": ("labels_in_unit_box == 1",)}
+COUNTING = {"counting": ("(bit_complexity + 1) * params_dense >= N * log2_classes_floor",)}
+GP = {"general-position": ("general_position == 1",)}
+ZHANG = {**DISTINCT, "depth": ("depth == 2",), "relu": ("relu_hidden == 1",), "hidden-nodes": ("d1 <= N",),
+         "params": ("params_nonzero <= (d + 1) * N + N * dy",)}
+LEMMA = {"counting-lemma": ("pieces_on_segment >= N - 1",), "lemma-hypothesis": ("alternating_on_segment == 1",)}
+
+
+def prop34_capacity(halved):
+    """Prop 3.4's capacity: a sum of block terms 4 * ((X_l - r) // 2) * ((X_(l+1) - r) // (2 * dy))
+    over blocks of consecutive hidden layers l, l + 1, disjoint and in increasing order, with X_l
+    = d_l (hard-tanh) or (d_l // 2) (ReLU, widths halved); r >= 0 registers carried."""
+    x = r"\(d([1-9][0-9]*) // 2\)" if halved else r"d([1-9][0-9]*)"
+    term = re.compile(rf"4 \* \(\({x} - (0|[1-9][0-9]*)\) // 2\) \* \(\({x} - (0|[1-9][0-9]*)\) // \(2 \* dy\)\)")
+
+    def match(statement, facts):
+        if not statement.endswith(" >= N"):
+            return False
+        last = -1
+        for part in statement[:-5].split(" + "):
+            m = term.fullmatch(part)
+            if not m or int(m.group(3)) != int(m.group(1)) + 1 or m.group(2) != m.group(4):
+                return False
+            if int(m.group(1)) <= last or int(m.group(3)) > facts["hidden_layers"]:
+                return False
+            last = int(m.group(3))
+        return True
+    match.__doc__ = prop34_capacity.__doc__
+    return match
+
+
+def variant(name, when, required, optional=None):
+    return {"name": name, "when": when, "required": required, "optional": optional or {}}
+
+
+def relu(f):
+    return f["relu_hidden"] == 1
+
+
+def hardtanh(f):
+    return f["hardtanh_hidden"] == 1
+
+
+def ysj31(act):
+    k, var = (4, "relu_hidden") if act == "relu" else (2, "hardtanh_hidden")
+    return {**DISTINCT, **UNIT_LABELS, "depth": ("depth == 3",), "activation": (f"{var} == 1",),
+            "capacity": (f"4 * (d1 // {k}) * (d2 // ({k} * dy)) >= N",)}
+
+
+def ysj32(act, onehot):
+    k, var = (4, "relu_hidden") if act == "relu" else (2, "hardtanh_hidden")
+    claims = {**DISTINCT, "depth": ("depth == 4",), "activation": (f"{var} == 1",),
+              "capacity": (f"4 * (d1 // {k}) * (d2 // {k}) >= N",),
+              "classes": (f"d3 >= {k} * {'dy' if onehot else 'classes'}",)}
+    return {**claims, "labels": ("one_hot_labels == 1",)} if onehot else claims
+
+
+def ysj34(act):
+    var, x = ("relu_hidden", "(d{l} // 2)") if act == "relu" else ("hardtanh_hidden", "d{l}")
+    required = {**DISTINCT, **UNIT_LABELS, "depth": ("depth == {l}",), "activation": (f"{var} == 1",),
+                "capacity": (prop34_capacity(act == "relu"),)}
+    optional = {"room-{j}": (f"{x} - {{r}} >= 0",), "room-{j}b": (f"{x} - {{r}} >= 0",),
+                "carry-{k}": (f"{x} >= dy + 1", f"{x} >= dy")}
+    return required, optional
+
+
+def ysj42(act):
+    k, var = (4, "relu_hidden") if act == "relu" else (2, "hardtanh_hidden")
+    return {**DISTINCT, "depth": ("depth == 2",), "activation": (f"{var} == 1",),
+            "width": (f"d * d1 >= {k} * N + {k} * dy * d",), "labels": ("one_hot_labels == 1",)}
+
+
+def ysj41(act):
+    per, head = (4, "2 * dy") if act == "relu" else (2, "dy")
+    required = {**DISTINCT, act: (f"{act}_hidden == 1",), "dx-ge-dy": ("d >= dy",),
+                "residual-nodes": (f"d * residual_hidden <= {per} * N + {per} * dy * d",
+                                   f"d * residual_hidden >= {per} * N + {per} * dy * d"),
+                "head": (f"d{{LAST}} >= {head}",), "labels": ("one_hot_labels == 1",)}
+    total = per + (2 if act == "relu" else 1)
+    return required, {"total": (f"d * hidden_neurons <= {per} * N + {total} * dy * d",), **GP}
+
+
+def ysj33(depth, act):
+    if depth == 2:
+        return {**ZHANG, **LEMMA, "pieces-bound": ("pieces_on_segment <= d1 + 1",), "thm33": ("d1 + 2 >= N",)}, \
+               {"knots-at-data": ("pieces_on_segment <= N - 1",)}
+    p = 2 if act == "relu" else 3
+    a = "" if p == 2 else f"{p - 1} * "
+    return {**ysj31(act), **LEMMA,
+            "pieces-bound-paper": (f"pieces_on_segment <= {p * (p - 1)} * d1 * d2 + {a}d2 + 1",),
+            "thm33": (f"{p * (p - 1)} * d1 * d2 + {a}d2 + 2 >= N",)}, \
+           {"pieces-bound-tight": (f"pieces_on_segment <= ({a}d1 + 1) * ({a}d2 + 1)",)}
+
+
+VYS21_LAYOUT = {"depth-layout": ("depth == {m} + {s} * ({t} + 2) + 2", "depth == {s} * ({t} + 2) + 4",
+                                 "depth == 3", "depth == 2"),
+                "bits-stage2-3": ("bits_after_first == {b} + 1",), **COUNTING}
+YY26_LAYOUT = {
+    "depth-budget": ("depth <= {l}",),
+    "depth-layout": ("depth == {a} + {b} * ({c} + 1) + 2", "depth == {g} + 2", "depth == 2"),
+    "width-layout": ("width <= {a} + {b} * {c}", "width <= 1 + {a} + 2 * {b}", "width <= 2 * {a} - 1",
+                     "width <= 2 * {a} + 2 * {b} + 3", "width <= 2 * N - 2", "width <= 1"),
+    "r1-deep-bound": ("{p} * {b} * (depth - {f} - 4) * (depth - {f} - 4) < 4 * N * ({f} + 1)", "depth < {f} + 4"),
+    "r1-wide-bound": ("(depth - 3) * {c} < 16 * N",),
+    "log2-inv-delta-lo": ("min_sq_dist_num * {a} <= min_sq_dist_den", "min_sq_dist_num <= min_sq_dist_den * {a}"),
+    "log2-inv-delta-hi": ("min_sq_dist_num * {a} > min_sq_dist_den", "min_sq_dist_num > min_sq_dist_den * {a}"),
+    "ratio-delta-upper": ("100 * width * width * depth * depth <= {q} * N * {k}",),
+    "ratio-delta-lower": ("100 * width * width * depth * depth > {q} * N * {k}",),
+    **COUNTING}
+YSJ = "Yun, Sra, Jadbabaie, NeurIPS 2019"
+VYS = "Vardi, Yehudai, Shamir, ICLR 2022"
+
+THEOREMS = {
+    "zhang17": {
+        "paper": "Zhang, Bengio, Hardt, Recht, Vinyals, ICLR 2017",
+        "theorem": "Theorem 1: a 2-layer ReLU network with d1 <= N hidden neurons memorizes N distinct points",
+        "variants": [variant("relu", lambda f: True, ZHANG)]},
+    "ysj19-thm3.1": {
+        "paper": YSJ, "theorem": "Theorem 3.1: a 3-layer network memorizes N points when "
+                                 "4[d1/4][d2/(4dy)] >= N (ReLU) or 4[d1/2][d2/(2dy)] >= N (hard-tanh)",
+        "variants": [variant("relu", relu, ysj31("relu")), variant("hardtanh", hardtanh, ysj31("hardtanh"))]},
+    "ysj19-prop3.2": {
+        "paper": YSJ, "theorem": "Proposition 3.2: a 4-layer network classifies N points into C classes when "
+                                 "4[d1/4][d2/4] >= N and d3 >= 4C (ReLU; hard-tanh: 2s)",
+        "variants": [variant("relu, one-hot", lambda f: relu(f) and f["task"] == "regression", ysj32("relu", True)),
+                     variant("relu, class output", relu, ysj32("relu", False)),
+                     variant("hard-tanh, one-hot", lambda f: hardtanh(f) and f["task"] == "regression",
+                             ysj32("hardtanh", True)),
+                     variant("hard-tanh, class output", hardtanh, ysj32("hardtanh", False))]},
+    "ysj19-prop3.4": {
+        "paper": YSJ, "theorem": "Proposition 3.4: a deep and/or narrow network memorizes N points when its "
+                                 "blocks of consecutive hidden layers have total capacity >= N",
+        "variants": [variant("relu", relu, *ysj34("relu")), variant("hardtanh", hardtanh, *ysj34("hardtanh"))]},
+    "ysj19-cor4.2": {
+        "paper": YSJ, "theorem": "Corollary 4.2: a 2-layer network memorizes N points with one-hot labels when "
+                                 "d1 >= 4N/dx + 4dy (ReLU) or 2N/dx + 2dy (hard-tanh)",
+        "variants": [variant("relu", relu, ysj42("relu"), GP), variant("hardtanh", hardtanh, ysj42("hardtanh"), GP)]},
+    "ysj19-thm4.1": {
+        "paper": YSJ, "theorem": "Theorem 4.1: a ResNet memorizes N points with one-hot labels with residual "
+                                 "hidden nodes sum d_l at the theorem's 4N/dx + 4dy (ReLU) or 2N/dx + 2dy (hard-tanh)",
+        "variants": [variant("relu", relu, *ysj41("relu")), variant("hardtanh", hardtanh, *ysj41("hardtanh"))]},
+    "ysj19-thm3.3": {
+        "paper": YSJ, "theorem": "Theorem 3.3: N points with alternating labels along a segment force at least "
+                                 "N - 1 affine pieces there (counting lemma), within the architecture's bound",
+        "variants": [variant("2-layer knot network", lambda f: f["depth"] == 2, *ysj33(2, "relu")),
+                     variant("3-layer relu", lambda f: f["depth"] == 3 and relu(f), *ysj33(3, "relu")),
+                     variant("3-layer hardtanh", lambda f: f["depth"] == 3 and hardtanh(f), *ysj33(3, "hardtanh"))]},
+    "vys21": {
+        "paper": VYS, "theorem": "Theorem 3.1: a network of width <= 12 memorizes N distinct points "
+                                 "(O~(sqrt N) parameters, the count is in sizes)",
+        "variants": [variant("width 12", lambda f: True, {**DISTINCT, "width": ("width <= 12",)}, VYS21_LAYOUT)]},
+    "vys21-depth": {
+        "paper": VYS, "theorem": "bounded depth: a network of depth <= L memorizes N distinct points "
+                                 "(O~(N/L) parameters, the count is in sizes)",
+        "variants": [variant("depth budget", lambda f: True, {**DISTINCT, "depth-budget": ("depth <= {l}",)},
+                             {**VYS21_LAYOUT, "width": ("width <= 12",)})]},
+    "yy26": {
+        "paper": "Yang, Yang, arXiv 2603.09589 (2026)",
+        "theorem": "a network of width <= W memorizes N distinct points with W^2 L^2 = O(N log(1/delta)) "
+                   "(the measured ratio is bracketed by the optional ratio claims)",
+        "variants": [variant("target width", lambda f: True, {**DISTINCT, "width-target": ("width <= {w}",)},
+                             YY26_LAYOUT)]},
+}
+PRECISION = {
+    "paper": "exactmem precision (docs/precision.md)",
+    "theorem": "k bits suffice: every weight and bias of the network (before the class decoder, if any) is "
+               "dyadic and on the stated grid 2^-k or within the stated significant bits p",
+    "variants": [variant("fixed point", lambda f: "precision-grid" in f["claim_ids"],
+                         {"precision-dyadic": ("dyadic_weights == 1",),
+                          "precision-grid": ("grid_bits <= {k}", "grid_bits <= -{k}")},
+                         {"precision-decoder": ("decoder_margin_bits == {t}",)}),
+                 variant("floating point", lambda f: True,
+                         {"precision-dyadic": ("dyadic_weights == 1",), "precision-significand": ("sig_bits <= {p}",)},
+                         {"precision-decoder": ("decoder_margin_bits == {t}",)})]}
+
+
+def theorem_for(construction_id):
+    """The table entry for a construction id: its own, or for "rounded:ID" (a network rounded by
+    exactmem precision) the precision statement, with ID's claims allowed as optional ones (those
+    that still hold on the rounded network; "{LAST}" becomes a free integer there).  None when
+    the id is not in the table."""
+    if construction_id in THEOREMS:
+        return THEOREMS[construction_id]
+    source = construction_id[len("rounded:"):] if construction_id.startswith("rounded:") else None
+    if source not in THEOREMS:
+        return None
+    inherited = {}
+    for v in THEOREMS[source]["variants"]:
+        for cid, templates in {**v["required"], **v["optional"]}.items():
+            inherited.setdefault(cid, ())
+            inherited[cid] += tuple("{last}".join(t.split("{LAST}")) if isinstance(t, str) else t for t in templates)
+    variants = [dict(v, optional={**inherited, **v["optional"]}) for v in PRECISION["variants"]]
+    return dict(PRECISION, variants=variants, source=source)
+
+
+def template_regex(template, facts):
+    """A statement or id template as a regex: "{x}" a decimal literal (repeated names equal)."""
+    out, seen, pos = [], set(), 0
+    for m in re.finditer(r"\{([A-Za-z]+)\}", template):
+        out.append(re.escape(template[pos:m.start()]))
+        name = m.group(1)
+        if name.isupper():
+            out.append(re.escape(str(facts[name.lower()])))
+        elif name in seen:
+            out.append(f"(?P={name})")
+        else:
+            out.append(f"(?P<{name}>0|[1-9][0-9]*)")
+            seen.add(name)
+        pos = m.end()
+    out.append(re.escape(template[pos:]))
+    return re.compile("".join(out))
+
+
+def fits(text, templates, facts):
+    """Rule: a statement (or id) has the form of one of its templates."""
+    return any(t(text, facts) if callable(t) else template_regex(t, facts).fullmatch(text) is not None
+               for t in templates)
+
+
+def check_theorem(cert, claims, facts):
+    """Section 22: the claims are the statement of the theorem the construction id names.
+    Returns (entry, variant), or (None, None) for an id outside the table (then VERIFIED says
+    only that the network reproduces every label, and that the listed claims hold)."""
+    cid = cert["construction"]["id"]
+    entry = theorem_for(cid)
+    if entry is None:
+        return None, None
+    facts = dict(facts, claim_ids={c["id"] for c in claims})
+    chosen = next((v for v in entry["variants"] if v["when"](facts)), None)
+    if chosen is None:
+        raise rejected(f"construction {cid}: no variant of its theorem applies to this network "
+                       f"(variants: {', '.join(v['name'] for v in entry['variants'])})")
+    by_id = {c["id"]: c["statement"] for c in claims}
+    for rid, templates in chosen["required"].items():
+        if rid not in by_id:
+            raise rejected(f"construction {cid} ({chosen['name']}): claim {rid} of the theorem is missing")
+        if not fits(by_id[rid], templates, facts):
+            raise rejected(f"construction {cid} ({chosen['name']}): claim {rid} ({by_id[rid]}) is not the "
+                           f"theorem's statement")
+    for c in claims:
+        if c["id"] in chosen["required"]:
+            continue
+        templates = next((t for oid, t in chosen["optional"].items() if fits(c["id"], (oid,), facts)), None)
+        if templates is None:
+            raise rejected(f"construction {cid} ({chosen['name']}): claim {c['id']} is not part of the theorem "
+                           f"or of its construction")
+        if not fits(c["statement"], templates, facts):
+            raise rejected(f"construction {cid} ({chosen['name']}): claim {c['id']} ({c['statement']}) has "
+                           f"another form than the construction's")
+    return entry, chosen
 
 
 # ---------------------------------------------------------------------------------------------
@@ -641,7 +1228,7 @@ def pieces_on_segment(entries, u, v):
 #   term  := unary (("*" | "//") unary)*
 #   unary := "-" unary | INT | NAME | "(" expr ")"
 # INT is decimal without leading zeros, NAME a variable the checker computed.  Nothing else.
-TOKEN = re.compile(r"\s*(?:(0|[1-9][0-9]*)|([A-Za-z_][A-Za-z0-9_]*)|(//|==|<=|>=|[-+*()<>]))")
+TOKEN = re.compile(r" *(?:(0|[1-9][0-9]*)|([A-Za-z_][A-Za-z0-9_]*)|(//|==|<=|>=|[-+*()<>]))")
 CMP = {"==": lambda a, b: a == b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
        "<": lambda a, b: a < b, ">": lambda a, b: a > b}
 
@@ -649,7 +1236,7 @@ CMP = {"==": lambda a, b: a == b, "<=": lambda a, b: a <= b, ">=": lambda a, b: 
 def tokenize(statement):
     tokens, pos = [], 0
     while pos < len(statement):
-        if statement[pos:].strip() == "":
+        if statement[pos:].strip(" ") == "":          # only U+0020 separates tokens (section 13.1)
             break
         m = TOKEN.match(statement, pos)
         if not m:
@@ -661,8 +1248,12 @@ def tokenize(statement):
 
 
 class ClaimParser:
-    def __init__(self, statement, env):
+    def __init__(self, statement, env, evaluate=True):
+        """With evaluate=False only the grammar and the variable names are checked (every value
+        reads as 1 and nothing is computed), so a statement outside the grammar is MALFORMED
+        before the theorem table or any arithmetic looks at it."""
         self.statement, self.env, self.tokens, self.i = statement, env, tokenize(statement), 0
+        self.evaluate = evaluate
 
     def peek(self):
         return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
@@ -694,7 +1285,8 @@ class ClaimParser:
             if op is None:
                 return v
             w = self.term()
-            v = v + w if op == "+" else v - w
+            if self.evaluate:
+                v = v + w if op == "+" else v - w
 
     def term(self):
         v = self.unary()
@@ -703,16 +1295,23 @@ class ClaimParser:
             if op is None:
                 return v
             w = self.unary()
+            if not self.evaluate:
+                continue
+            vb, wb = abs(v).bit_length(), abs(w).bit_length()
             if op == "*":
+                BUDGET.hold(int_bytes(vb + wb), f"claim {self.statement!r}: a product")
+                BUDGET.charge(mul_cost(vb, wb), f"claim {self.statement!r}: a product")
                 v = v * w
             elif w == 0:
                 self.fail("division by zero")
             else:
+                BUDGET.charge(div_cost(vb, wb), f"claim {self.statement!r}: a floor division")
                 v = v // w
 
     def unary(self):
         if self.take("-"):
-            return -self.unary()
+            v = self.unary()
+            return -v if self.evaluate else 1
         if self.take("("):
             v = self.expr()
             if not self.take(")"):
@@ -725,12 +1324,15 @@ class ClaimParser:
         if kind == "name":
             if val not in self.env:
                 self.fail(f"unknown variable {val!r}")
-            return self.env[val]
+            return self.env[val] if self.evaluate else 1
         self.fail("expected a number, a variable or '('")
 
 
-def check_claims(cert, env):
-    lines, seen = [], set()
+def claim_list(cert, env):
+    """Section 13: claims are {id, statement, source, lhs, rhs} with unique ids of
+    [A-Za-z0-9_.:-]{1,64} and statements of at most 500 characters in the grammar of 13.1, over
+    the variables of 13.2 (parsed here, evaluated later)."""
+    claims, seen = [], set()
     for i, claim in enumerate(lst(cert["claims"], "claims")):
         need(claim, ("id", "statement", "source", "lhs", "rhs"), f"claim {i}")
         cid = str_field(claim["id"], f"claim {i}.id")
@@ -743,6 +1345,17 @@ def check_claims(cert, env):
         str_field(claim["source"], f"claim {cid}.source")
         if len(statement) > 500:
             raise malformed(f"claim {cid}: statement too long")
+        BUDGET.charge(NEURON + 200 * len(statement), "claims: parsing a statement")
+        ClaimParser(statement, env, evaluate=False).claim()
+        claims.append(claim)
+    return claims
+
+
+def check_claims(claims, env):
+    """Section 13: each claim's recorded sides equal the recomputed ones, and it holds."""
+    lines = []
+    for claim in claims:
+        cid, statement = claim["id"], claim["statement"]
         lhs, sym, rhs = ClaimParser(statement, env).claim()
         claimed = (to_int(claim["lhs"], f"claim {cid}.lhs"), to_int(claim["rhs"], f"claim {cid}.rhs"))
         if claimed != (lhs, rhs):
@@ -783,7 +1396,9 @@ def read_limited(f, limit, step):
     return b"".join(chunks)
 
 
-def check(path, quiet=False, allow_dataset_symlink=False):
+def check(path, quiet=False, allow_dataset_symlink=False, keep=None):
+    """Section 15: the steps of "What VERIFIED means", in order; returns (lines, verdict tail).
+    With keep (a dict), also hands back the parsed certificate, dataset and network."""
     try:
         data = read_bytes(path)
     except OSError as e:
@@ -813,29 +1428,17 @@ def check(path, quiet=False, allow_dataset_symlink=False):
     out.append("c network: depth={depth} width={width} widths={widths} hidden={hidden_neurons} "
                "params_dense={params_dense} params_nonzero={params_nonzero} bit_complexity={bit_complexity}"
                .format(**sizes))
-
-    outputs = lst(cert["outputs"], "outputs", n)
-    for i in range(n):
-        claimed = [to_rat(v, f"output of point {i}") for v in lst(outputs[i], f"output of point {i}", dy)]
-        computed = forward(layers, ds["x"][i])
-        for o in range(dy):
-            (p, q), (cp, cq), (yp, yq) = computed[o], claimed[o], ds["y"][i][o]
-            if (p, q) != (cp, cq) or (p, q) != (yp, yq):
-                raise rejected(f"point {i} output {o}: network computes {fmt(p, q)}, certificate claims "
-                               f"{fmt(cp, cq)}, label is {fmt(yp, yq)}")
-    out.append(f"c forward: all {n} points evaluated exactly; outputs equal the labels and the claimed outputs")
-    if segment is not None:
-        out.append(f"c segment: from ({', '.join(fmt(*x) for x in segment[0])}) to "
-                   f"({', '.join(fmt(*x) for x in segment[1])})")
-
     acts = {entry[0][0] for entry in layers[:-1]}
+    facts = {"relu_hidden": int(acts == {"relu"}), "hardtanh_hidden": int(acts == {"hardtanh"}),
+             "task": ds["task"], "depth": sizes["depth"], "last": len(sizes["widths"]),
+             "hidden_layers": len(sizes["widths"])}
     env = {k: v for k, v in sizes.items() if k not in ("widths", "layer_bits")}
     env.update({f"d{k}": w for k, w in enumerate(sizes["widths"], 1)})
     env.update({"N": n, "d": d, "dy": dy, "hidden": sizes["hidden_neurons"], "classes": ds["classes"],
                 "log2_classes_floor": max(ds["classes"].bit_length() - 1, 0),
                 "bits_after_first": max(sizes["layer_bits"][1:], default=0),
                 "residual_hidden": sum(len(entry[0][3]) for entry in layers if len(entry) == 2),
-                "relu_hidden": int(acts == {"relu"}), "hardtanh_hidden": int(acts == {"hardtanh"}),
+                "relu_hidden": facts["relu_hidden"], "hardtanh_hidden": facts["hardtanh_hidden"],
                 "distinct_points": int(len({tuple(x) for x in ds["x"]}) == n),
                 "labels_in_unit_box": int(ds["task"] == "regression" and
                                           all(-q <= p <= q for y in ds["y"] for p, q in y)),
@@ -851,6 +1454,16 @@ def check(path, quiet=False, allow_dataset_symlink=False):
                 raise malformed(f"pieces_on_segment needs a scalar output; this network has dy = {dy}")
             return pieces_on_segment(layers, *segment)
         env["pieces_on_segment"] = pieces
+    if minor_version(cert) >= 2:            # variables added in format 1.2
+        precision = []
+
+        def precision_variable(name):
+            if not precision:
+                precision.append(precision_variables(layers, ds))
+            return precision[0][name]
+        for name in ("decoder_margin_bits", "dyadic_weights", "grid_bits", "sig_bits"):
+            env[name] = (lambda name=name: precision_variable(name))
+        env["alternating_on_segment"] = lambda: alternating_on_segment(ds, segment)
     env = LazyEnv(env)
     msd = []                                # computed once, only if a claim names it
 
@@ -859,16 +1472,49 @@ def check(path, quiet=False, allow_dataset_symlink=False):
             msd.extend(min_sq_distance(ds["x"]))
         return msd[part]
     env.update({"min_sq_dist_num": lambda: min_sq(0), "min_sq_dist_den": lambda: min_sq(1)})
-    out += check_claims(cert, env)
+    claims = claim_list(cert, env)
+    entry, chosen = check_theorem(cert, claims, facts)
+
+    outputs = lst(cert["outputs"], "outputs", n)
+    for i in range(n):
+        claimed = [to_rat(v, f"output of point {i}") for v in lst(outputs[i], f"output of point {i}", dy)]
+        computed = forward(layers, ds["x"][i])
+        for o in range(dy):
+            (p, q), (cp, cq), (yp, yq) = computed[o], claimed[o], ds["y"][i][o]
+            if (p, q) != (cp, cq) or (p, q) != (yp, yq):
+                raise rejected(f"point {i} output {o}: network computes {fmt(p, q)}, certificate claims "
+                               f"{fmt(cp, cq)}, label is {fmt(yp, yq)}")
+    out.append(f"c forward: all {n} points evaluated exactly; outputs equal the labels and the claimed outputs")
+    if segment is not None:
+        out.append(f"c segment: from ({', '.join(fmt(*x) for x in segment[0])}) to "
+                   f"({', '.join(fmt(*x) for x in segment[1])})")
+
+    out += check_claims(claims, env)
 
     body = {k: v for k, v in cert.items() if k != "certificate_sha256"}
     digest = hashlib.sha256(canonical(body)).hexdigest()
     if digest != cert["certificate_sha256"]:
         raise rejected(f"certificate_sha256 mismatch: computed {digest}, certificate says {cert['certificate_sha256']}")
     c = cert["construction"]
-    out.append(f"c construction: {c['id']} ({c['paper']}, {c['theorem']})")
-    out.append("c UNCHECKED (informative only): construction.params, recipe, info, generator")
-    return out, f"{digest} {ds['sha256']}"
+    if entry is None:
+        out.append(f"c theorem: none. Construction id {c['id']!r} is not in this checker's theorem table, so "
+                   "VERIFIED says only that the network reproduces every label exactly and that the listed "
+                   "claims hold")
+        theorem = "none"
+    else:
+        out.append(f"c theorem: {entry['paper']}: {entry['theorem']} [{chosen['name']}]; every claim it "
+                   f"requires is present and holds")
+        theorem = c["id"]
+        if "source" in entry:               # rounded:ID - the statement is the precision one
+            out.append(f"c precision: the source construction {entry['source']!r} named in the id is a label; "
+                       f"claims of its theorem that are listed were checked like any claim")
+            theorem = "precision"
+    out.append(f"c construction: {c['id']}")
+    out.append("c UNCHECKED (informative only): construction.paper, construction.theorem, construction.params, "
+               "claim sources, recipe, info, generator")
+    if keep is not None:
+        keep.update(cert=cert, ds=ds, layers=layers, digest=digest)
+    return out, f"{digest} {ds['sha256']} theorem={theorem}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -906,6 +1552,16 @@ def round_value(v, den, kind, n):
 def round_map(layer, kind, n):
     """One parsed affine map with every weight and bias rounded, in canonical integer form."""
     act, rows, bias, dens = layer
+    # Cost model: a rounded value has at most bitlen(v) + bitlen(den) + |n| + 2 bits, before and
+    # after the map's values are brought to one exponent; charged and held before rounding.
+    total = 0
+    for r, b, den in zip(rows, bias, dens):
+        db = den.bit_length()
+        vb = max(abs(v).bit_length() for v in r + [b]) + db + abs(n) + 2     # the neuron's largest
+        total += (len(r) + 1) * int_bytes(2 * vb)
+        BUDGET.charge((len(r) + 1) * (div_cost(vb, db) + gcd_cost(2 * vb, 2 * vb) + 4 * vb),
+                      "rounding a neuron of original_network")
+    BUDGET.hold(total, "rounding original_network: one map's rounded weights")
     out_rows, out_bias, out_dens = [], [], []
     for r, b, den in zip(rows, bias, dens):
         parts = [round_value(v, den, kind, n) for v in r + [b]]
@@ -915,10 +1571,22 @@ def round_map(layer, kind, n):
         out_rows.append([v // g for v in nums[:-1]])
         out_bias.append(nums[-1] // g)
         out_dens.append((1 << E) // g)
-    return act, out_rows, out_bias, out_dens
+    return Map(act, out_rows, out_bias, out_dens, layer.n_in)
 
 
-def check_witness(path):
+def meets_rule(out, y, tol):
+    """The decision rule at one point: a class c needs |F(x) - c| < 1/2; regression labels need
+    max_o |F_o(x) - y_o| <= tol."""
+    if tol is None:
+        (p, q), c = out[0], y[0][0]
+        return 2 * abs(p - c * q) < q
+    tp, tq = tol
+    return all(abs(p * yq - yp * q) * tq <= tp * q * yq for (p, q), (yp, yq) in zip(out, y))
+
+
+def read_witness(path):
+    """Witness rule 1: canonical JSON of exactly the witness keys, version 1.0, well-typed fields.
+    Returns (w, kind, n, index, x, y, tol, rule)."""
     try:
         data = read_bytes(path)
     except OSError as e:
@@ -962,38 +1630,88 @@ def check_witness(path):
         rule = f"max_o |F_o(x) - y_o| <= {fmt(*tol)}"
     else:
         raise malformed("decision.task: expected 'classification' or 'regression'")
-    if not isinstance(w["source"], dict) or not is_sha256(w["witness_sha256"]):
-        raise malformed("source must be an object and witness_sha256 64 lowercase hex digits")
-    for key in ("original_network", "network"):     # the size limits of section 17, for one point
-        check_limits({"dataset": {"n": 1, "d": len(x)}, "network": w[key], "claims": []})
-    original = load_network({"network": w["original_network"]}, len(x), len(y))
+    need(w["source"], ("certificate_sha256", "dataset_sha256", "construction"), "source")
+    if not is_sha256(w["witness_sha256"]):
+        raise malformed("witness_sha256: expected 64 lowercase hex digits")
+    return w, kind, n, index, x, y, tol, rule
+
+
+def check_refuted_certificate(against, allow_dataset_symlink):
+    """Witness rule 2: the certificate the witness refutes is itself VERIFIED."""
+    keep = {}
+    try:
+        check(against, allow_dataset_symlink=allow_dataset_symlink, keep=keep)
+    except Verdict as v:
+        if v.code in (3, 4, 5):
+            raise Verdict(v.code, f"--against {against}: {v.message}")
+        raise rejected(f"--against {against}: the certificate the witness refutes is not VERIFIED "
+                       f"({VERDICTS[v.code]}: {v.message})")
+    return keep
+
+
+def check_witness_binding(w, index, x, y, tol, src):
+    """Witness rule 3: the witness speaks of that certificate: its digests and construction, its
+    dataset's point point_index and that point's label (a class in 1..C), and its network as
+    original_network; and the unrounded network meets the decision rule at the point."""
+    ds = src["ds"]
+    for key, value in (("certificate_sha256", src["digest"]), ("dataset_sha256", ds["sha256"]),
+                       ("construction", src["cert"]["construction"]["id"])):
+        if w["source"][key] != value:
+            raise rejected(f"source.{key} is {str(w['source'][key])[:70]!r}, the certificate's is {value!r}")
+    if index >= ds["n"]:
+        raise rejected(f"point_index {index}: the certificate's dataset has {ds['n']} points")
+    if x != ds["x"][index]:
+        raise rejected(f"point: not the certificate's point {index}")
+    if (tol is None) != (ds["task"] == "classification"):
+        raise rejected(f"decision.task: the certificate's task is {ds['task']}")
+    if tol is None and not 1 <= y[0][0] <= ds["classes"]:
+        raise rejected(f"decision.label {y[0][0]}: a class label is in 1..{ds['classes']}")
+    if y != ds["y"][index]:
+        raise rejected(f"decision.label: not the certificate's label of point {index}")
+    if not same_json(w["original_network"], src["cert"]["network"]):
+        raise rejected("original_network: not the certificate's network")
+    if not meets_rule(forward(src["layers"], x), y, tol):
+        raise rejected("the unrounded network already breaks the rule at this point: not a rounding failure")
+
+
+def check_witness(path, against=None, allow_dataset_symlink=False):
+    """A precision witness (docs/precision.md): rounding the certificate's network as stated
+    breaks the decision rule at one of its data points.  VERIFIED WITNESS when rules 1-6 hold."""
+    if against is None:
+        raise Verdict(5, "usage: --witness needs --against CERT, the certificate whose network the witness "
+                         "rounds (its point, label and network are checked against it)")
+    w, kind, n, index, x, y, tol, rule = read_witness(path)
+    letter = "k" if kind == "fixed" else "p"
+    src = check_refuted_certificate(against, allow_dataset_symlink)
+    check_witness_binding(w, index, x, y, tol, src)
+    # Rule 4: network is original_network rounded as stated (recomputed with integers, ties to even).
+    check_limits({"dataset": {"n": 1, "d": len(x)}, "network": w["network"], "claims": []})
+    original = src["layers"]
     network = load_network({"network": w["network"]}, len(x), len(y))
     for k, (eo, en) in enumerate(zip(original, network), 1):
-        if len(eo) != len(en) or [round_map(m, kind, n) for m in eo] != en:
+        if len(eo) != len(en) or not all(round_map(m, kind, n).same(e) for m, e in zip(eo, en)):
             raise rejected(f"network layer {k} is not original_network's layer {k} rounded ({kind}, {letter}={n})")
     if len(original) != len(network):
         raise rejected("network and original_network have different numbers of layers")
+    # Rule 5: the rounded network's exact output at the point is the stated one, and breaks the rule.
     out = forward(network, x)
     claimed = [to_rat(v, "output") for v in lst(w["output"], "output", len(y))]
     if out != claimed:
         o = next(i for i, (a, b) in enumerate(zip(out, claimed)) if a != b)
         raise rejected(f"output {o}: the network computes {fmt(*out[o])}, the witness claims {fmt(*claimed[o])}")
-    if task == "classification":
-        (p, q), c = out[0], y[0][0]
-        violated = 2 * abs(p - c * q) >= q
-    else:
-        tp, tq = tol
-        violated = any(abs(p * yq - yp * q) * tq > tp * q * yq for (p, q), (yp, yq) in zip(out, y))
-    if not violated:
+    if meets_rule(out, y, tol):
         raise rejected(f"the output {', '.join(fmt(*v) for v in out)} meets the rule {rule}: not a witness")
+    # Rule 6: the witness's own digest.
     digest = hashlib.sha256(canonical({k: v for k, v in w.items() if k != "witness_sha256"})).hexdigest()
     if digest != w["witness_sha256"]:
         raise rejected(f"witness_sha256 mismatch: computed {digest}, witness says {w['witness_sha256']}")
-    lines = [f"c rounding: {kind} {letter}={n} of original_network recomputed; it equals network "
+    lines = [f"c certificate {src['digest']}: VERIFIED; the witness's point {index}, label and original_network "
+             f"are that certificate's",
+             f"c unrounded network at point {index}: meets the rule {rule}",
+             f"c rounding: {kind} {letter}={n} of the certificate's network recomputed; it equals network "
              f"({len(network)} layers)",
-             f"c point {index}: evaluated exactly, output {', '.join(fmt(*v) for v in out)}",
-             f"c decision rule: {rule} does not hold",
-             "c UNCHECKED (informative only): source, and that the point and label are the source dataset's"]
+             f"c rounded network at point {index}: output {', '.join(fmt(*v) for v in out)}",
+             f"c decision rule: {rule} does not hold"]
     return lines, f"WITNESS {digest} point {index}: rounding {kind} {letter}={n} violates {rule}"
 
 
@@ -1022,11 +1740,17 @@ def main(argv=None):
     parser.add_argument("--max-points", type=int, default=DEFAULT_LIMITS["points"],
                         help="refuse datasets with more points (default %(default)s)")
     parser.add_argument("--max-work", type=int, default=DEFAULT_LIMITS["work"],
-                        help="refuse when N * params_dense exceeds this (default %(default)s)")
+                        help="stop when the cost model's work units pass this; a unit is about a "
+                             "nanosecond (default %(default)s, about 30 s; docs/checker.md)")
+    parser.add_argument("--max-memory", type=int, default=DEFAULT_LIMITS["memory"],
+                        help="refuse to build anything estimated larger than this many bytes "
+                             "(default %(default)s)")
     parser.add_argument("--allow-dataset-symlink", action="store_true",
                         help="follow a dataset file that is a symbolic link (refused by default)")
     parser.add_argument("--witness", action="store_true",
                         help="the file is a precision witness (exactmem precision; docs/precision.md)")
+    parser.add_argument("--against", metavar="CERT",
+                        help="with --witness: the certificate whose network the witness rounds (required)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
     code, lines, tail = 5, [], ""
     try:
@@ -1034,9 +1758,14 @@ def main(argv=None):
         LIMITS["int_bits"], LIMITS["bytes"] = args.max_int_bits, args.max_bytes
         LIMITS["layers"], LIMITS["width"] = args.max_layers, args.max_width
         LIMITS["points"], LIMITS["work"] = args.max_points, args.max_work
-        lines, tail = (check_witness(args.certificate) if args.witness else
+        LIMITS["memory"] = args.max_memory
+        BUDGET.__init__(LIMITS["work"], LIMITS["memory"])       # a fresh budget for every run
+        if args.against and not args.witness:
+            raise Verdict(5, "usage: --against CERT goes with --witness")
+        lines, tail = (check_witness(args.certificate, args.against, args.allow_dataset_symlink) if args.witness else
                        check(args.certificate, allow_dataset_symlink=args.allow_dataset_symlink))
         code = 0
+        lines.append(f"c cost: {BUDGET.used} work units of --max-work={BUDGET.work} (cost model: docs/checker.md)")
         if args.quiet:
             lines = []
     except Verdict as v:

@@ -23,6 +23,9 @@ VERSION = "1.0"
 # says version 1.1; every other certificate stays 1.0, byte for byte as before.
 V11_VARIABLES = ("general_position", "pieces_on_segment")
 V11_FIELDS = ("segment",)
+# Claim variables added in format 1.2 (precision certificates, exactmem/precision.py; and
+# alternating_on_segment, reserved for another construction): naming one of them says 1.2.
+V12_VARIABLES = ("decoder_margin_bits", "dyadic_weights", "grid_bits", "sig_bits", "alternating_on_segment")
 SCHEMA_ID = "https://exactmem.invalid/schema/certificate-1.json"
 
 
@@ -58,6 +61,8 @@ def claim_values(statement: str, env: dict) -> tuple[int, str, int]:
             return node.value
         if isinstance(node, ast.Name):
             return env[node.id]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -ev(node.operand)              # unary minus (grammar 13.1), e.g. grid_bits <= -3
         if isinstance(node, ast.BinOp):
             a, b = ev(node.left), ev(node.right)
             ops = {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}
@@ -71,7 +76,9 @@ def claim_values(statement: str, env: dict) -> tuple[int, str, int]:
 
 def claim_env(ds: Dataset, network, segment=None) -> dict:
     """The variables a claim may use; the checker recomputes every one of them.  With a segment
-    (u, v), also ``pieces_on_segment`` (exactmem/pieces.py, format 1.1)."""
+    (u, v), also ``pieces_on_segment`` (exactmem/pieces.py, format 1.1).  The precision variables
+    of format 1.2 (``decoder_margin_bits``, ``dyadic_weights``, ``grid_bits``, ``sig_bits``) are
+    computed from the weights on first use (see :func:`precision_variables`)."""
     env = dict(network.sizes())
     env.pop("widths")
     env.pop("layer_bits")
@@ -92,9 +99,25 @@ def claim_env(ds: Dataset, network, segment=None) -> dict:
     env = _LazyEnv(env)
     env.update({"min_sq_dist_num": lambda: _min_sq(ds).numerator, "min_sq_dist_den": lambda: _min_sq(ds).denominator})
     env["general_position"] = lambda: _general_position(ds)
+    classes = ds.classes if ds.task == "classification" else 0
+    cache = {}
+
+    def precision_variable(name):
+        if not cache:
+            cache.update(precision_variables(network, classes or 0))
+        return cache[name]
+
+    for name in ("decoder_margin_bits", "dyadic_weights", "grid_bits", "sig_bits"):
+        env[name] = lambda name=name: precision_variable(name)
     if segment is not None:
         env["pieces_on_segment"] = lambda: _pieces(network, segment)
+        env["alternating_on_segment"] = lambda: _alternating(ds, segment)
     return env
+
+
+def _alternating(ds: Dataset, segment) -> int:
+    from .pieces import alternating_on_segment
+    return alternating_on_segment(ds, *segment)
 
 
 def _pieces(network, segment) -> int:
@@ -111,7 +134,92 @@ def format_version(claims: list, body: dict) -> str:
     import re
 
     names = {t for c in claims for t in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", c["statement"])}
+    if names & set(V12_VARIABLES):
+        return "1.2"
     return "1.1" if names & set(V11_VARIABLES) or any(k in body for k in V11_FIELDS) else VERSION
+
+
+# ---------------------------------------------------------------------------------------------
+# Precision variables (format 1.2): exact integers and Fractions only
+
+def _plain_maps(network) -> list:
+    """Every affine map in order: a plain layer is one, a residual block its inner then outer."""
+    from .network import ResidualBlock
+
+    out = []
+    for e in network.layers:
+        out += [e.inner, e.outer] if isinstance(e, ResidualBlock) else [e]
+    return out
+
+
+def _values(layer):
+    """Every weight and bias of a layer as a Fraction, row by row (each row's bias last)."""
+    from fractions import Fraction
+
+    for row, b, den in zip(layer.weights, layer.bias, layer.dens):
+        yield [Fraction(v, den) for v in row], Fraction(b, den)
+
+
+def decoder_margin_bits(network, classes: int) -> int:
+    """t >= 1 when the network ends in exactly the class decoder of precision._with_decoder(., C, t)
+    (C = ``classes``), else 0.  The decoder is recognised from the rationals, not the encoding."""
+    from fractions import Fraction
+    from .network import ResidualBlock
+
+    C = classes or 0
+    layers = network.layers
+    if C < 1 or len(layers) < 3 or any(isinstance(e, ResidualBlock) for e in layers[-2:]):
+        return 0
+    hidden, out = layers[-2], layers[-1]
+    if hidden.activation != "relu" or len(hidden.bias) != 2 * (C + 1) or any(len(r) != 1 for r in hidden.weights):
+        return 0
+    rows = list(_values(hidden))
+    s = rows[0][0][0]
+    if s.denominator != 1 or s < 1 or s.numerator & (s.numerator - 1):
+        return 0                                        # s = 2^(t-1) with t >= 1
+    t = s.numerator.bit_length()
+    half = Fraction(1, 2)
+    for j in range(C + 1):
+        centre = Fraction(2 * j + 1, 2) * s
+        if rows[2 * j] != ([s], -centre + half) or rows[2 * j + 1] != ([s], -centre - half):
+            return 0
+    if out.activation != "identity" or list(_values(out)) != [([Fraction(v) for v in [1, -1] * (C + 1)], 0)]:
+        return 0
+    return t
+
+
+def _v2(p: int) -> int:
+    """Trailing zero bits of |p| (p != 0)."""
+    a = abs(p)
+    return (a & -a).bit_length() - 1
+
+
+def precision_variables(network, classes: int) -> dict:
+    """decoder_margin_bits, dyadic_weights, grid_bits and sig_bits of format 1.2.
+
+    The rounded maps are every affine map except, when a decoder is recognised, the last two.
+    For each nonzero parameter p/q in lowest terms: grid = (bitlen(q) - 1) - v2(p) and
+    sig = bitlen(odd part of |p|); the variables are their maxima (0 when all parameters are 0);
+    dyadic_weights is 1 when every q is a power of two."""
+    t = decoder_margin_bits(network, classes)
+    maps = _plain_maps(network)
+    if t:
+        maps = maps[:-2]
+    dyadic, grid, sig = 1, None, None
+    for layer in maps:
+        for row, b in _values(layer):
+            for w in (*row, b):
+                q = w.denominator                       # Fraction keeps lowest terms, q > 0
+                if q & (q - 1):
+                    dyadic = 0
+                if not w:
+                    continue
+                p = w.numerator
+                g = (q.bit_length() - 1) - _v2(p)
+                o = (abs(p) >> _v2(p)).bit_length()
+                grid = g if grid is None else max(grid, g)
+                sig = o if sig is None else max(sig, o)
+    return {"decoder_margin_bits": t, "dyadic_weights": dyadic, "grid_bits": grid or 0, "sig_bits": sig or 0}
 
 
 class _LazyEnv(dict):

@@ -206,6 +206,26 @@ LEMMA = ("Counting lemma: if f is continuous and piecewise linear on [t_1, t_N],
          "consecutive ones have opposite signs, so they are different pieces).")
 
 
+def alternating_on_segment(ds: Dataset, u, v) -> int:
+    """The counting lemma's hypothesis as the certificate's claim variable (format 1.2): 1 iff
+    dy = 1, every point is u + t(v - u) with 0 <= t <= 1, the t are pairwise different, and the
+    labels in increasing t strictly alternate (no alternation failure)."""
+    if ds.dy != 1:
+        return 0
+    w = [b - a for a, b in zip(u, v)]
+    k = next(i for i, x in enumerate(w) if x)
+    placed = []
+    for x, y in zip(ds.points, ds.targets()):
+        t = (x[k] - u[k]) / w[k]
+        if not 0 <= t <= 1 or tuple(x) != tuple(a + t * c for a, c in zip(u, w)):
+            return 0
+        placed.append((t, y[0]))
+    placed.sort()
+    if len({t for t, _ in placed}) < len(placed):
+        return 0
+    return int(not alternation_failures([y for _, y in placed]))
+
+
 def alternation_failures(values) -> list:
     """0-based i with (y_(i+1) - y_i)(y_(i+2) - y_(i+1)) >= 0 (integer sign checks on exact values)."""
     return [i for i in range(len(values) - 2)

@@ -23,8 +23,9 @@ this module measures
 Searches bracket by doubling, bisect, then evaluate the answer's neighbours and a window below
 it and report every non-monotone pair they saw; the answer n always has n passing and n - 1
 failing (or n at the bottom of the domain).  Claims are made checkable: "n suffices" as a normal
-certificate of the rounded network (``certificates/check.py`` verifies it unchanged) and
-"n - 1 fails" as a witness file (``check.py --witness``).
+certificate of the rounded network whose claims state the grid (or significand) and the decoder
+over variables check.py recomputes from the weights (format 1.2), and "n - 1 fails" as a
+witness file (``check.py --witness W --against SOURCE``, bound to the source certificate).
 
 Floats appear only in the deliberate low-precision evaluations (``mpfr_forward``,
 ``ieee_forward``); everything else, the bound included, is exact integer arithmetic.
@@ -208,6 +209,26 @@ def rounding_json(kind: str, n: int) -> dict:
                 "ties to even"}
     return {"kind": "float", "p": n, "rule": "every weight and bias to p significant bits, unbounded "
             "exponent, round to nearest, ties to even"}
+
+
+def precision_claims(kind: str, n: int, t: int | None, grid_bits: int) -> list:
+    """The format 1.2 claims of a suffice certificate: (id, statement, source) triples.
+
+    ``grid_bits`` is the certificate network's own value; it exceeds n only when every rounded
+    parameter is 0 (grid_bits is 0 then) and n < 0, and the claim then states 0, which holds."""
+    out = [("precision-dyadic", "dyadic_weights == 1",
+            "precision: every weight and bias of the rounded network is dyadic")]
+    if kind == "fixed":
+        k = max(n, grid_bits)
+        out.append(("precision-grid", f"grid_bits <= {k}",
+                    f"precision: every weight and bias of the rounded network is a multiple of 2^{-k}"))
+    else:
+        out.append(("precision-significand", f"sig_bits <= {n}",
+                    f"precision: every weight and bias of the rounded network has at most {n} significant bits"))
+    if t is not None:
+        out.append(("precision-decoder", f"decoder_margin_bits == {t}",
+                    f"precision: the last two layers are the nearest-integer decoder with margin 2^-{t}"))
+    return out
 
 
 def _maps(net: Network) -> list:
@@ -846,7 +867,7 @@ def suffice_certificate(cert: dict, ds: Dataset, net_r: Network, kind: str, n: i
     outs = forward(net_r, ds.points)
     worst = max(decision.error(o, t) for o, t in zip(outs, targets))
     min_margin = min(decision.margin(o, t) for o, t in zip(outs, targets))
-    decoder = None
+    decoder, t = None, None
     if all(o == t for o, t in zip(outs, targets)):
         mode, net_c, ds_c = "exact", net_r, ds
     elif decision.task == "classification":
@@ -863,8 +884,11 @@ def suffice_certificate(cert: dict, ds: Dataset, net_r: Network, kind: str, n: i
     outs_c = forward(net_c, ds_c.points)
     assert outs_c == ds_c.targets(), "suffice certificate: composite does not reproduce the labels"
     env = claim_env(ds_c, net_c)
+    own = precision_claims(kind, n, t, env["grid_bits"])
     kept, dropped = [], []
     for c in cert.get("claims", []):
+        if c["id"] in {i for i, _, _ in own}:
+            continue                          # a rounded source's own precision claims: restated below
         try:
             lhs, op, rhs = claim_values(c["statement"], env)
             holds = {"Eq": lhs == rhs, "LtE": lhs <= rhs, "GtE": lhs >= rhs, "Lt": lhs < rhs, "Gt": lhs > rhs}[op]
@@ -872,6 +896,10 @@ def suffice_certificate(cert: dict, ds: Dataset, net_r: Network, kind: str, n: i
             holds = False
         (kept if holds else dropped).append(c)
     claims = [Claim(c["id"], c["statement"], c["source"]) for c in kept]
+    for cid, statement, source in own:
+        lhs, op, rhs = claim_values(statement, env)
+        assert (lhs <= rhs if op == "LtE" else lhs == rhs), f"suffice certificate: {statement} fails ({lhs})"
+        claims.append(Claim(cid, statement, source))
     src = cert["construction"]
     what = (f"grid 2^-{n}" if kind == "fixed" else f"{n} significant bits")
     info = {"precision": {
@@ -949,8 +977,12 @@ def _checker():
     return Path(__file__).resolve().parent.parent / "certificates" / "check.py"
 
 
-def _run_checker(path, witness=False) -> tuple[int, str]:
-    cmd = [sys.executable, "-I", "-S", str(_checker())] + (["--witness"] if witness else []) + ["-q", str(path)]
+def _run_checker(path, against=None) -> tuple[int, str]:
+    """check.py on a certificate, or (``against`` the source certificate it refutes) on a witness."""
+    if against is None:
+        cmd = [sys.executable, "-I", "-S", str(_checker()), "-q", str(path)]
+    else:
+        cmd = [sys.executable, "-I", "-S", str(_checker()), "--witness", str(path), "--against", str(against), "-q"]
     done = subprocess.run(cmd, capture_output=True, text=True)
     lines = done.stdout.strip().splitlines()
     return done.returncode, lines[-1] if lines else "no verdict"
@@ -1084,7 +1116,7 @@ def analyze(cert_path, tol=None, formats=DEFAULT_FORMATS, out_dir=None, window: 
         t0 = time.perf_counter()
         for kind, files in written.items():
             for role, path in files.items():
-                code, verdict = _run_checker(Path(out_dir) / path, witness=role == "witness")
+                code, verdict = _run_checker(Path(out_dir) / path, against=cert_path if role == "witness" else None)
                 report[kind][f"{role}_check"] = {"exit": code, "verdict": verdict}
         timings["check_ms"] = int(1000 * (time.perf_counter() - t0))
     return _finish(report, out_dir, timings, t_all)

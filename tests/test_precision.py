@@ -1,6 +1,9 @@
 """Precision module: exact rounding, the least-bits searches, the proven bound, and the checkable
-claims (suffice certificates verified by check.py, fail witnesses by check.py --witness)."""
+claims (suffice certificates verified by check.py, fail witnesses by check.py --witness W
+--against SOURCE), and the format 1.2 precision claim variables against brute-force oracles."""
 
+import contextlib
+import io
 import json
 import math
 import subprocess
@@ -189,16 +192,32 @@ def test_suffice_certificates_verify_with_the_checker_unchanged(analyses):
             assert "assumption-distinct" in [cl["id"] for cl in c["claims"]]
 
 
+def run_witness(checker, witness, source, *flags):
+    """(exit code, stdout) of check.py --witness WITNESS --against SOURCE, in this process."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = checker.main(["--witness", str(witness), "--against", str(source), *flags])
+    return code, buf.getvalue()
+
+
 def test_witnesses_verify_and_tampering_is_rejected(analyses, checker, tmp_path):
     cid, ds, mode, cert, folder, report = analyses[1]                    # zhang17, classes
+    source = folder / "c.json"
     wfile = folder / report["fixed"]["witness"]["file"]
-    done = subprocess.run([sys.executable, "-I", "-S", str(CHECKER), "--witness", str(wfile)],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-I", "-S", str(CHECKER), "--witness", str(wfile), "--against",
+                           str(source)], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.splitlines()[-1].startswith("s VERIFIED WITNESS "), done.stdout
     w = json.loads(wfile.read_text())
     # A certificate is not a witness, and a witness is not a certificate.
     assert run_checker_inprocess(checker, wfile)[0] == 2
-    assert run_checker_inprocess(checker, folder / "c.json", "--witness")[0] == 2
+    assert run_witness(checker, source, source)[0] == 2
+    # --witness needs the certificate it refutes.
+    done = subprocess.run([sys.executable, "-I", "-S", str(CHECKER), "--witness", str(wfile)],
+                          capture_output=True, text=True)
+    assert done.returncode == 5, done.stdout
+    # ... and that certificate, not another one (zhang17 on other data).
+    code, text = run_witness(checker, wfile, analyses[0][4] / "c.json")
+    assert code == 1 and text.splitlines()[-1].startswith("s REJECTED"), text
 
     def verdict(mutate, rehash=True):
         v = json.loads(json.dumps(w))
@@ -208,7 +227,7 @@ def test_witnesses_verify_and_tampering_is_rejected(analyses, checker, tmp_path)
                 {k: x for k, x in v.items() if k != "witness_sha256"})).hexdigest()
         path = tmp_path / "w.json"
         path.write_bytes(canonical_bytes(v) + b"\n")
-        return run_checker_inprocess(checker, path, "--witness")
+        return run_witness(checker, path, source)
 
     assert verdict(lambda v: None)[0] == 0
     out = Fraction(P.decode_rat(w["output"][0]))
@@ -218,21 +237,27 @@ def test_witnesses_verify_and_tampering_is_rejected(analyses, checker, tmp_path)
         "rounding": lambda v: v["rounding"].__setitem__("k", v["rounding"]["k"] + 1),
         "weight": lambda v: tamper_weight(v["network"]["layers"][-1]),     # +1, still canonical
         "point": lambda v: v["point"].__setitem__(0, P.encode_rat(P.decode_rat(v["point"][0]) + 1)),
+        # Bound to the source certificate: another point of it, another original network, another digest.
+        "point_index": lambda v: v.__setitem__("point_index", (v["point_index"] + 1) % ds.n),
+        "original_network": lambda v: tamper_weight(v["original_network"]["layers"][-1]),
+        "source_sha256": lambda v: v["source"].__setitem__("certificate_sha256", "0" * 64),
     }
     for name, mutate in tampered.items():
         code, text = verdict(mutate)
         assert code == 1, (name, text)
         assert text.splitlines()[-1].startswith("s REJECTED"), (name, text)
-    code, text = verdict(lambda v: v.__setitem__("point_index", 3), rehash=False)
+    # Every field is bound to the source certificate, so a stale digest shows only when the
+    # digest itself is the one thing changed.
+    code, text = verdict(lambda v: v.__setitem__("witness_sha256", "0" * 64), rehash=False)
     assert code == 1 and "witness_sha256 mismatch" in text
     # The size limits apply to witnesses too (exit 4 before any arithmetic).
     width = len(w["network"]["layers"][0]["dens"])
     path = tmp_path / "w0.json"
     path.write_bytes(canonical_bytes(w) + b"\n")
-    assert run_checker_inprocess(checker, path, "--witness", "--max-width", str(width))[0] == 0
-    code, text = run_checker_inprocess(checker, path, "--witness", "--max-width", str(width - 1))
+    assert run_witness(checker, path, source, "--max-width", str(width))[0] == 0
+    code, text = run_witness(checker, path, source, "--max-width", str(width - 1))
     assert code == 4 and "--max-width" in text
-    code, text = run_checker_inprocess(checker, path, "--witness", "--max-layers", "1")
+    code, text = run_witness(checker, path, source, "--max-layers", "1")
     assert code == 4 and "--max-layers" in text
 
 
@@ -245,7 +270,7 @@ def test_regression_witness_verifies(analyses, checker):
     for cid, ds, mode, cert, folder, report in analyses:
         for kind in ("fixed", "float"):
             if "witness" in report[kind]:
-                code, text = run_checker_inprocess(checker, folder / report[kind]["witness"]["file"], "--witness")
+                code, text = run_witness(checker, folder / report[kind]["witness"]["file"], folder / "c.json")
                 assert code == 0, (cid, kind, text)
 
 
@@ -314,3 +339,216 @@ def test_cli_precision_writes_report_and_claims(tmp_path, capsys):
     report = json.loads((out / "report.json").read_text())
     assert set(report["ieee"]) == {"float32"}
     assert main(["precision", str(path), "--tol", "1/100", "--out", str(out)]) == 5     # tol is for regression
+
+
+# ---------------------------------------------------------------------------------------------
+# Format 1.2 precision claim variables, against brute-force oracles written here
+
+from exactmem.certificate import V12_VARIABLES, claim_env, format_version  # noqa: E402
+from exactmem.data import Dataset  # noqa: E402
+from exactmem.network import Layer, Network, ResidualBlock  # noqa: E402
+
+
+def oracle_grid(w: Fraction) -> int:
+    """(largest e with 2^e <= q) minus (times 2 divides p), by repeated halving and doubling."""
+    p, q = w.numerator, w.denominator
+    e = 0
+    while 2 ** (e + 1) <= q:
+        e += 1
+    z = 0
+    while p % 2 == 0:
+        p //= 2
+        z += 1
+    return e - z
+
+
+def oracle_least_k(w: Fraction) -> int:
+    """For a dyadic w != 0: the least k (from -200 up) with w * 2^k an integer."""
+    for k in range(-200, 200):
+        if (w * Fraction(2) ** k).denominator == 1:
+            return k
+    raise AssertionError(w)
+
+
+def oracle_sig(w: Fraction) -> int:
+    """For a dyadic w != 0: the least s with w = m * 2^e, m an integer, |m| < 2^s, for some e."""
+    for s in range(1, 400):
+        for e in range(-200, 200):
+            m = w / Fraction(2) ** e
+            if m.denominator == 1 and abs(m) < 2 ** s:
+                return s
+    raise AssertionError(w)
+
+
+def oracle_vars(params) -> dict:
+    nz = [w for w in params if w]
+    return {"dyadic_weights": int(all(bin(w.denominator).count("1") == 1 for w in params)),
+            "grid_bits": max((oracle_grid(w) for w in nz), default=0),
+            "sig_bits": max((oracle_sig(w) for w in nz if bin(w.denominator).count("1") == 1), default=0)}
+
+
+def params_of(layers) -> list:
+    """Every weight and bias as a Fraction (the layers given as rational rows)."""
+    return [Fraction(v) for W, b, _ in layers for row in W for v in row] + \
+           [Fraction(v) for W, b, _ in layers for v in b]
+
+
+def net_of(input_dim, layers) -> Network:
+    return Network(input_dim, tuple(Layer.from_rationals(W, b, act) for W, b, act in layers))
+
+
+def env_of(net, classes=None, d=1):
+    if classes:
+        ds = Dataset(((Fraction(0),) * d,), (1,), "classification", classes)
+    else:
+        ds = Dataset(((Fraction(0),) * d,), ((Fraction(0),),), "regression")
+    env = claim_env(ds, net)
+    return {k: env[k] for k in ("decoder_margin_bits", "dyadic_weights", "grid_bits", "sig_bits")}
+
+
+Q = Fraction
+HAND = [
+    # mixed fractions and integers
+    [([[Q(3, 4)], [Q(-5, 8)]], [12, 0], "relu"), ([[1, Q(1, 2)]], [0], "identity")],
+    # every parameter a multiple of 8: grid_bits is negative
+    [([[8], [24]], [-16, 40], "relu"), ([[32, 8]], [0], "identity")],
+    # an all-zero layer before a nonzero one
+    [([[0], [0]], [0, 0], "relu"), ([[Q(7, 16), Q(-3, 2)]], [Q(1, 64)], "identity")],
+    # every parameter 0
+    [([[0], [0]], [0, 0], "relu"), ([[0, 0]], [0], "identity")],
+    # odd numerators with many bits, large and tiny magnitudes
+    [([[Q(2 ** 40 + 1, 2 ** 3)], [Q(-(2 ** 70) * 3)]], [Q(5, 2 ** 90), 7], "relu"), ([[1, 1]], [0], "identity")],
+]
+
+
+@pytest.mark.parametrize("layers", HAND)
+def test_precision_variables_match_brute_force_on_hand_made_networks(layers):
+    got = env_of(net_of(1, layers))
+    want = oracle_vars(params_of(layers))
+    assert got == {"decoder_margin_bits": 0, **want}
+    nz = [w for w in params_of(layers) if w]
+    assert got["grid_bits"] == max((oracle_least_k(w) for w in nz), default=0)   # dyadic: the least grid
+
+
+def test_precision_variables_concrete_values():
+    assert env_of(net_of(1, HAND[0]))["grid_bits"] == 3 and env_of(net_of(1, HAND[0]))["sig_bits"] == 3
+    assert env_of(net_of(1, HAND[1]))["grid_bits"] == -3
+    assert env_of(net_of(1, HAND[3])) == {"decoder_margin_bits": 0, "dyadic_weights": 1, "grid_bits": 0, "sig_bits": 0}
+    assert env_of(net_of(1, HAND[4]))["grid_bits"] == 90 and env_of(net_of(1, HAND[4]))["sig_bits"] == 41
+
+
+def test_precision_variables_non_dyadic_and_residual():
+    layers = [([[Q(1, 3)], [Q(5, 12)]], [Q(-7, 10), 0], "relu"), ([[1, 1]], [0], "identity")]
+    got = env_of(net_of(1, layers))
+    assert got["dyadic_weights"] == 0
+    assert got["grid_bits"] == oracle_grid(Q(5, 12)) == 3          # floor(log2 12) = 3, v2(5) = 0
+    assert got["sig_bits"] == 3                                      # odd part of 5 (and of 7): 3 bits
+    # A residual block contributes both of its maps.
+    inner = Layer.from_rationals([[Q(1, 1024)]], [0], "relu")
+    outer = Layer.from_rationals([[Q(3, 2)]], [Q(1, 2)], "identity")
+    out = Layer.from_rationals([[2]], [0], "identity")
+    got = env_of(Network(1, (ResidualBlock(inner, outer), out)))
+    assert got["grid_bits"] == 10 and got["sig_bits"] == 2 and got["dyadic_weights"] == 1
+
+
+def hand_decoder(C, t, bias_off=None):
+    """The decoder of docs/precision.md section 5, written from its formula (not from precision.py)."""
+    s = Fraction(2) ** (t - 1)
+    W, b = [], []
+    for j in range(C + 1):
+        W += [[s], [s]]
+        b += [-Fraction(2 * j + 1, 2) * s + Fraction(1, 2), -Fraction(2 * j + 1, 2) * s - Fraction(1, 2)]
+    if bias_off is not None:
+        b[bias_off] += Fraction(1, 1024)
+    return [(W, b, "relu"), ([[1, -1] * (C + 1)], [0], "identity")]
+
+
+BASE = [([[Q(3, 4), 2], [Q(-5, 8), 1]], [12, Q(1, 32)], "relu"), ([[1, Q(1, 2)]], [Q(3, 8)], "identity")]
+
+
+@pytest.mark.parametrize("C,t", [(1, 1), (3, 2), (4, 7), (10, 20)])
+def test_decoder_is_recognised_and_left_out_of_the_grid(C, t):
+    net = net_of(2, BASE + hand_decoder(C, t))
+    assert net == P._with_decoder(net_of(2, BASE), C, t)            # the writer appends this very decoder
+    want = oracle_vars(params_of(BASE))
+    assert env_of(net, classes=C, d=2) == {"decoder_margin_bits": t, **want}
+    # Another class count, regression data, or one bias off by 2^-10: not the decoder, every map counts.
+    full = {"decoder_margin_bits": 0, **oracle_vars(params_of(BASE + hand_decoder(C, t)))}
+    assert env_of(net, classes=C + 1, d=2) == full
+    assert env_of(net, d=2) == full
+    for off in (0, 2 * C + 1):
+        near = BASE + hand_decoder(C, t, bias_off=off)
+        assert env_of(net_of(2, near), classes=C, d=2) == {"decoder_margin_bits": 0, **oracle_vars(params_of(near))}
+    # The decoder alone (fewer than 3 layers) is not recognised either.
+    assert env_of(net_of(1, hand_decoder(C, t)), classes=C)["decoder_margin_bits"] == 0
+
+
+def test_format_version_1_2_only_when_a_1_2_variable_is_named():
+    for name in V12_VARIABLES:
+        assert format_version([{"statement": f"{name} <= 3"}], {}) == "1.2"
+    assert format_version([{"statement": "depth == 2"}], {}) == "1.0"
+    assert format_version([{"statement": "pieces_on_segment <= 3"}], {}) == "1.1"
+
+
+def statements(c) -> dict:
+    return {cl["id"]: cl["statement"] for cl in c["claims"]}
+
+
+def certificate_params(c) -> list:
+    """Every weight and bias of the certificate's rounded maps (the decoder, if any, left out)."""
+    net = P.network_from_json(c["network"])
+    dec = c["info"]["precision"]["decoder"]
+    entries = net.layers[:dec["layers_before"]] if dec else net.layers
+    out = []
+    for e in entries:
+        for L in ((e.inner, e.outer) if isinstance(e, ResidualBlock) else (e,)):
+            for row, b, den in zip(L.weights, L.bias, L.dens):
+                out += [Fraction(v, den) for v in (*row, b)]
+    return out
+
+
+def test_suffice_certificates_state_their_precision(analyses):
+    for cid, ds, mode, cert, folder, report in analyses:
+        for kind in ("fixed", "float"):
+            n = report[kind]["least"]
+            c = json.loads((folder / report[kind]["suffice"]["file"]).read_text())
+            st_ = statements(c)
+            assert c["version"] == "1.2"
+            assert st_["precision-dyadic"] == "dyadic_weights == 1"
+            params = certificate_params(c)
+            want = oracle_vars(params)
+            assert want["dyadic_weights"] == 1
+            if kind == "fixed":
+                assert st_["precision-grid"] == f"grid_bits <= {n}" and "precision-significand" not in st_
+                bound = max((oracle_least_k(w) for w in params if w), default=0)
+                assert bound <= n and want["grid_bits"] == bound
+                got = next(cl for cl in c["claims"] if cl["id"] == "precision-grid")
+            else:
+                assert st_["precision-significand"] == f"sig_bits <= {n}" and "precision-grid" not in st_
+                bound = max((oracle_sig(w) for w in params if w), default=0)
+                assert bound <= n
+                got = next(cl for cl in c["claims"] if cl["id"] == "precision-significand")
+            assert P.decode_int(got["lhs"]) == bound and P.decode_int(got["rhs"]) == n
+            dec = c["info"]["precision"]["decoder"]
+            if c["info"]["precision"]["mode"] == "decoded":
+                t = int(dec["mu"].removeprefix("2^-"))
+                assert st_["precision-decoder"] == f"decoder_margin_bits == {t}"
+                assert Fraction(1, 2 ** t) <= P.decode_rat(c["info"]["precision"]["min_margin"])
+            else:
+                assert "precision-decoder" not in st_
+
+
+def test_suffice_certificate_with_a_negative_grid(analyses):
+    cid, ds, mode, cert, folder, report = analyses[0]                    # zhang17, regression
+    d = ds.d
+    big = net_of(d, [([[8 * (i + j + 1) for j in range(d)] for i in range(3)], [-16, 24, 0], "relu"),
+                     ([[32, -8, 64]], [8], "identity")])
+    decision = P.decision_for(ds)
+    for n in (-3, -1, 2):
+        c, m = P.suffice_certificate(cert, ds, big, "fixed", n, decision)
+        assert m == "relabelled" and statements(c)["precision-grid"] == f"grid_bits <= {n}"
+        assert P.decode_int(next(cl for cl in c["claims"] if cl["id"] == "precision-grid")["lhs"]) == -3
+    # Every parameter rounded to 0: grid_bits is 0 by definition, and the claim states what holds.
+    zero = net_of(d, [([[0] * d], [0], "relu"), ([[0]], [0], "identity")])
+    c, m = P.suffice_certificate(cert, ds, zero, "fixed", -4, decision)
+    assert statements(c)["precision-grid"] == "grid_bits <= 0"

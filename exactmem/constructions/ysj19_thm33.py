@@ -84,6 +84,9 @@ def theorem_3_3(ds: Dataset, depth: int = 2, activation: str = "relu", widths=No
     net = inner.network
     p = PIECES[activation]
     claims = list(inner.claims)
+    claims.append(Claim("lemma-hypothesis", "alternating_on_segment == 1",
+                        f"{SRC}, counting lemma's hypothesis (docs/ysj19.md): the points lie on the segment, "
+                        "pairwise apart along it, with labels whose consecutive differences alternate in sign"))
     claims.append(Claim("counting-lemma", "pieces_on_segment >= N - 1",
                         f"{SRC}, counting lemma (docs/ysj19.md): labels alternating along the segment "
                         "force at least N - 1 affine pieces on it"))
