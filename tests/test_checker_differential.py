@@ -124,10 +124,21 @@ def test_claim_values_and_digests_agree(name, check):
     cert = json.loads(raw)
     code, tail = check(raw)
     assert code == 0
-    # The digests on the verdict line are the ones computed here with hashlib.
+    # The digests on the verdict line are the ones computed here with hashlib; every golden's
+    # construction id is one of the checker's theorem table, so the line names it (format 1.2).
     body = {k: v for k, v in cert.items() if k != "certificate_sha256"}
-    assert tail.split()[2:] == [hashlib.sha256(canonical(body)).hexdigest(),
-                                hashlib.sha256(canonical(cert["dataset"]["inline"])).hexdigest()]
+    data_digest = hashlib.sha256(canonical(cert["dataset"]["inline"])).hexdigest()
+    assert tail.split()[2:] == [hashlib.sha256(canonical(body)).hexdigest(), data_digest,
+                                f"theorem={cert['construction']['id']}"]
+    # The same certificate under an id outside the table, re-sealed: still VERIFIED (its claims
+    # hold), with the new digest, and the verdict line names no theorem.
+    unbound = json.loads(raw)
+    unbound["construction"]["id"] = "test-unbound"
+    unbound = rehash(unbound, dataset=False)
+    code, tail = check(canonical(unbound) + b"\n")
+    body = {k: v for k, v in unbound.items() if k != "certificate_sha256"}
+    assert code == 0, tail
+    assert tail.split()[2:] == [hashlib.sha256(canonical(body)).hexdigest(), data_digest, "theorem=none"]
     # Every claim: the values check.py prints = the recorded ones = the evaluator's.
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

@@ -13,6 +13,13 @@ change itself; each mutant (every third in CI) is also checked with its hashes l
   claim value changed      recorded lhs or rhs + 1
   claim comparison changed the comparison replaced by each other one, recorded values kept
   claim tightened          " + 1" appended to the right-hand side, rhs recomputed
+                           (these three on the golden re-sealed under the construction id
+                           "test-unbound", outside the checker's theorem table, so that they
+                           test how claims are evaluated; on the real id see the next two)
+  theorem: comparison      the same statement changes on the golden's real construction id:
+  theorem: tightened       the theorem table (format 1.2) must reject them, naming the claim,
+                           except where the changed statement is another documented form of
+                           the same claim (ALTERNATIVE_FORMS); then evaluation decides
   label changed            a label changed (regression: + 1; classification: next class)
   label and output changed a label and the claimed output changed together
   output changed           a claimed output + 1/3
@@ -20,8 +27,11 @@ change itself; each mutant (every third in CI) is also checked with its hashes l
 
 Every verdict is compared with the evaluator of tests/test_checker_tamper.py (Fractions,
 written from docs/certificate-format.md): a rejected mutant must be false, an accepted one
-true.  The tally is printed at the end of the run (tests/mutation_report.py); CI samples each
-family, EXACTMEM_TAMPER_ALL=1 tries every pair, point, claim and coordinate.
+true, and a rejection must name what the evaluator finds false first (the first size field that
+differs, the first point whose output differs, the first claim that fails, or the claim the
+theorem table refuses); exit 1 is the only rejection a well-formed mutant may get.  The tally
+is printed at the end of the run (tests/mutation_report.py); CI samples each family,
+EXACTMEM_TAMPER_ALL=1 tries every pair, point, claim and coordinate.
 """
 
 import ast
@@ -35,9 +45,9 @@ from fractions import Fraction
 import pytest
 
 import mutation_report as report
-from test_checker_tamper import (GOLDEN_IDS, GOLDENS, affine_maps, canonical, check, claim_env, compare,  # noqa: F401
-                                 data, dec_int, dec_rat, dump, enc_int, enc_rat, evaluated, forward_from,
-                                 goldens, network, rehash, side, sizes)
+from test_checker_tamper import (GOLDEN_IDS, GOLDENS, SIZES, affine_maps, canonical, check, claim_env,  # noqa: F401
+                                 compare, data, dec_int, dec_rat, dump, enc_int, enc_rat, evaluated,
+                                 forward_from, goldens, network, rehash, side, sizes)
 
 ALL = bool(os.environ.get("EXACTMEM_TAMPER_ALL"))
 STALE = "any mutant above, hashes left stale"
@@ -52,6 +62,8 @@ REASON = {
     "claim comparison changed": "the new comparison also holds for the recorded values (e.g. <= on a tight claim)",
     "claim tightened": "the inequality had slack",
     "coordinate +-1": "the point moved without changing any output",
+    "theorem: comparison changed": "the claim's other form in the theorem table, and it holds",
+    "theorem: tightened": "the claim's other form in the theorem table, and it holds",
 }
 
 
@@ -80,8 +92,10 @@ def truth(cert, base, start=None):
     golden's (layers, xs, ys, ins).  start: the first affine map the mutation touched (the
     network before it, and the points, are the golden's); None: the network is the golden's."""
     layers, (xs, ys) = network(cert), data(cert)
-    if sizes(layers, cert["dataset"]["d"]) != cert["sizes"]:
-        return "sizes differ"
+    mine = sizes(layers, cert["dataset"]["d"])
+    for key in SIZES:                                     # the format's order of the fields
+        if mine[key] != cert["sizes"][key]:
+            return f"sizes.{key} differs"
     _, gxs, _, ins = base
     index = {tuple(x): p for p, x in enumerate(gxs)}
     for i, x in enumerate(xs):
@@ -127,6 +141,26 @@ def recompute_claims(cert):
         c["rhs"] = enc_int(side(tree.comparators[0], env, c["rhs"]))
 
 
+def names_the_failure(tail, t, construction_id):
+    """True if the checker's rejection (its verdict line) names what the evaluator found false
+    first: t is truth()'s string, or "table CLAIM" for a statement the theorem table refuses."""
+    what, _, rest = t.partition(" ")
+    if what.startswith("sizes."):
+        return tail.startswith(f"s REJECTED {what}:")
+    if what == "point":                                  # "point i differs"
+        i = rest.split()[0]
+        # a class label moved outside 1..C is refused when the dataset is read
+        return tail.startswith((f"s REJECTED point {i} output ", f"s REJECTED dataset point {i}: class label "))
+    if what == "claim":                                  # "claim ID fails"
+        return tail.startswith(f"s REJECTED claim {rest.split()[0]} (")
+    if what == "table":                                  # "table ID"
+        return tail.startswith(f"s REJECTED construction {construction_id} (") and f": claim {rest} (" in tail
+    return False
+
+
+UNBOUND = "test-unbound"         # a construction id outside the checker's theorem table
+
+
 class Campaign:
     """Runs mutants of one golden through the checker and the evaluator, and tallies them."""
 
@@ -136,27 +170,46 @@ class Campaign:
         self.wrong = []
         self.count = 0
 
+    def unbind(self):
+        """Mutate from now on the golden re-sealed under the construction id UNBOUND: the theorem
+        table does not apply, so claims are judged by evaluation alone (the network, the data and
+        the claims are the golden's, and it must still verify)."""
+        cert = json.loads(self.raw)
+        cert["construction"]["id"] = UNBOUND
+        self.raw = dump(rehash(cert, dataset=False))
+        code, tail = self.check(self.raw)
+        assert code == 0 and tail.endswith(" theorem=none"), tail
+        return self
+
     def fresh(self):
         return json.loads(self.raw)
 
-    def run(self, family, cert, start=None, where=""):
-        """Check the mutated (dict) certificate rehashed, then with its old certificate_sha256."""
+    def run(self, family, cert, start=None, where="", table=None):
+        """Check the mutated (dict) certificate rehashed, then with its old certificate_sha256.
+        table: the id of a claim whose statement the theorem table must refuse (the evaluator
+        does not model the table: the test says what it changed)."""
         stale = dump(cert)
         data = dump(rehash(cert))
         if data == self.raw:
             return None                                       # not a mutant
         code, tail = self.check(data)
-        t = truth(cert, self.base, start)
+        t = f"table {table}" if table else truth(cert, self.base, start)
+        cid = cert["construction"]["id"]
         outcome = report.mutant(family, code, t, f"{self.name} {where}", REASON.get(family))
-        if outcome.startswith("wrongly") or code not in (0, 1, 2):
+        if outcome.startswith("wrongly") or code not in (0, 1):
             self.wrong.append(f"{family} {where}: {outcome}, exit {code}: {tail[:160]}; evaluator: {t}")
+        elif code == 1 and not names_the_failure(tail, t, cid):
+            self.wrong.append(f"{family} {where}: rejected for another reason than the evaluator's: "
+                              f"{tail[:160]}; evaluator: {t}")
         self.count += 1
         if not ALL and self.count % 3 != 1:                   # CI: every third mutant stale, too
             return code
-        code_stale, tail = self.check(stale)                  # stale certificate_sha256: never valid
+        code_stale, tail_stale = self.check(stale)            # stale certificate_sha256: never valid
         outcome = report.mutant(STALE, code_stale, "stale hashes", f"{self.name} {family} {where}")
-        if outcome.startswith("wrongly") or code_stale not in (1, 2):
-            self.wrong.append(f"{family} {where} (stale hash): {outcome}, exit {code_stale}: {tail[:160]}")
+        # A stale hash is named, or the checker stopped earlier at the rehashed mutant's own reason.
+        if outcome.startswith("wrongly") or code_stale != 1 or not (
+                "sha256 mismatch" in tail_stale or (code == 1 and tail_stale == tail)):
+            self.wrong.append(f"{family} {where} (stale hash): {outcome}, exit {code_stale}: {tail_stale[:160]}")
         return code
 
     def done(self):
@@ -277,8 +330,20 @@ def test_points_dropped_and_duplicated(campaign, name):
 OPS = ("==", "<=", ">=", "<", ">")
 
 
+def statement_mutants(statement):
+    """(family, new statement) for one claim: each other comparison, then the claim tightened
+    by 1 (" + 1" on the side that must be the larger)."""
+    left, op, right = re.split(r"\s*(==|<=|>=|<|>)\s*", statement, maxsplit=1)
+    out = [("comparison changed", f"{op} -> {new}", f"{left} {new} {right}") for new in OPS if new != op]
+    tightened = f"{left} {op} {right} + 1" if op in ("==", ">=", ">") else f"{left} + 1 {op} {right}"
+    return out + [("tightened", "", tightened)]
+
+
 @pytest.mark.parametrize("name", GOLDEN_IDS)
 def test_claims_changed(campaign, name):
+    """Claim semantics: recorded values and statements changed, judged by evaluation, on the
+    golden under an id outside the theorem table (so the table cannot be what rejects them)."""
+    campaign.unbind()
     claims = campaign.fresh()["claims"]
     for c in sample(range(len(claims)), budget(name, 5, 1), name + "claims"):
         for key in ("lhs", "rhs"):
@@ -286,17 +351,51 @@ def test_claims_changed(campaign, name):
             cl = cert["claims"][c]
             cl[key] = enc_int(dec_int(cl[key]) + 1)
             campaign.run("claim value changed", cert, None, f"claim {cl['id']} {key}+1")
-        left, op, right = re.split(r"\s*(==|<=|>=|<|>)\s*", claims[c]["statement"], maxsplit=1)
-        for new in OPS:
-            if new != op:
-                cert = campaign.fresh()
-                cert["claims"][c]["statement"] = f"{left} {new} {right}"
-                campaign.run("claim comparison changed", cert, None, f"claim {claims[c]['id']} {op} -> {new}")
-        cert = campaign.fresh()
-        cl = cert["claims"][c]
-        cl["statement"] = f"{left} {op} {right} + 1" if op in ("==", ">=", ">") else f"{left} + 1 {op} {right}"
-        recompute_claims(cert)
-        campaign.run("claim tightened", cert, None, f"claim {cl['id']}")
+        for family, what, statement in statement_mutants(claims[c]["statement"]):
+            cert = campaign.fresh()
+            cert["claims"][c]["statement"] = statement
+            if family == "tightened":
+                recompute_claims(cert)
+            campaign.run(f"claim {family}", cert, None, f"claim {claims[c]['id']} {what}".rstrip())
+    campaign.done()
+
+
+# Claims the theorem table accepts in two forms (docs/certificate-format.md, section 22.3: the
+# "or" templates of ysj19-prop3.4's carry-{k} and ysj19-thm4.1's residual-nodes): a statement
+# mutant that turns one form into the other is still the theorem's statement, and evaluation
+# decides.  Every other statement mutant matches no template of its claim.
+ALTERNATIVE_FORMS = {
+    # Thm 4.1: the residual hidden nodes at the theorem's count, stated from either side
+    "ysj19-thm4.1": [(r"d \* residual_hidden <= (.*)", r"d * residual_hidden >= \1"),
+                     (r"d \* residual_hidden >= (.*)", r"d * residual_hidden <= \1")],
+    # Prop 3.4: a carried register needs dy (ReLU, halved widths) or dy + 1 neurons
+    "ysj19-prop3.4": [(r"(\S+|\(d[0-9]+ // 2\)) >= dy", r"\1 >= dy + 1"),
+                      (r"(\S+|\(d[0-9]+ // 2\)) >= dy \+ 1", r"\1 >= dy")],
+}
+
+
+def other_form(construction_id, old, new):
+    return any(re.fullmatch(pattern, old) and re.sub(pattern, repl, old) == new
+               for pattern, repl in ALTERNATIVE_FORMS.get(construction_id, ()))
+
+
+@pytest.mark.parametrize("name", GOLDEN_IDS)
+def test_theorem_statements_changed(campaign, name):
+    """The same statement mutants on the golden's real construction id: every changed statement
+    is no longer the theorem's (format 1.2, the theorem table), so the checker rejects it with
+    exit 1 and names the claim -- before any point is evaluated -- unless it is the claim's
+    other documented form; then it is judged by evaluation like any claim."""
+    cert0 = campaign.fresh()
+    cid, claims = cert0["construction"]["id"], cert0["claims"]
+    for c in sample(range(len(claims)), budget(name, 5, 1), name + "theorem"):
+        for family, what, statement in statement_mutants(claims[c]["statement"]):
+            cert = campaign.fresh()
+            cert["claims"][c]["statement"] = statement
+            if family == "tightened":
+                recompute_claims(cert)
+            alternative = other_form(cid, claims[c]["statement"], statement)
+            campaign.run(f"theorem: {family}", cert, None, f"claim {claims[c]['id']} {what}".rstrip(),
+                         table=None if alternative else claims[c]["id"])
     campaign.done()
 
 

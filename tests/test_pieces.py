@@ -8,6 +8,7 @@ hypothesis draws; the certificate claim is tampered with.
 """
 
 import json
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -120,9 +121,10 @@ def networks(draw, residual=True, acts=ACTS):
     return net, u, v
 
 
-def checker_entries(net):
+def checker_entries(net, checker):
     def m(layer):
-        return layer.activation, [list(r) for r in layer.weights], list(layer.bias), list(layer.dens)
+        return checker.Map(layer.activation, [list(r) for r in layer.weights], list(layer.bias), list(layer.dens),
+                           len(layer.weights[0]))
     return [[m(e.inner), m(e.outer)] if isinstance(e, ResidualBlock) else [m(e)] for e in net.layers]
 
 
@@ -136,7 +138,7 @@ def test_counter_agrees_with_pl_oracle_checker_and_bounds(checker, case):
     res = pieces.count_pieces(net, u, v)
     assert res.kinks == oracle_kinks(net, u, v)
     assert res.pieces == len(res.kinks) + 1
-    assert checker.pieces_on_segment(checker_entries(net), rat(u), rat(v)) == res.pieces
+    assert checker.pieces_on_segment(checker_entries(net, checker), rat(u), rat(v)) == res.pieces
     acts, widths = pieces.architecture(net)
     assert res.pieces <= pieces.tight_bound(acts, widths)
     b = pieces.bounds(net)
@@ -288,9 +290,12 @@ def test_thm33_certificate_verifies(checker, tmp_path_factory, ds, depth, act):
     if depth == 2:
         act = "relu"
     cert = certify_dataset("ysj19-thm3.3", ds, {"depth": depth, "activation": act})
-    assert cert["version"] == "1.1" and "segment" in cert
+    # format 1.2: the counting lemma's hypothesis is a claim of its own (alternating_on_segment)
+    assert cert["version"] == "1.2" and "segment" in cert
     out = verify_certificate(checker, tmp_path_factory.mktemp("t"), cert)
     assert "c claim counting-lemma: pieces_on_segment >= N - 1" in out
+    assert "c claim lemma-hypothesis: alternating_on_segment == 1  (1 == 1)" in out
+    assert out.strip().splitlines()[-1].endswith(" theorem=ysj19-thm3.3")
 
 
 def test_thm33_refusals():
@@ -320,10 +325,14 @@ def _rehash(cert):
     return cert
 
 
-def _run(checker, tmp_path, cert, *flags):
+def _write(tmp_path, cert):
     path = tmp_path / "c.json"
     path.write_bytes(certificate_bytes(cert))
-    code, out = run_checker_inprocess(checker, path, *flags)
+    return path
+
+
+def _run(checker, tmp_path, cert, *flags):
+    code, out = run_checker_inprocess(checker, _write(tmp_path, cert), *flags)
     return code, out.strip().splitlines()[-1]
 
 
@@ -336,10 +345,19 @@ def test_checker_rejects_tampered_piece_claims(checker, tmp_path, thm33_cert):
     code, tail = _run(checker, tmp_path, _rehash(cert))
     assert code == 1 and "counting-lemma" in tail and "recomputed 8" in tail, tail
 
-    cert = json.loads(json.dumps(thm33_cert))          # a false claim: fewer pieces than there are
+    # A false claim: fewer pieces than there are (exactmem's own count, recorded as lhs, is 8).
+    # Under the real id the theorem table refuses the changed statement before evaluating it;
+    # under an id outside the table it is evaluated, and found false.
+    cert = json.loads(json.dumps(thm33_cert))
+    assert cert["claims"][lemma]["lhs"] == "8" and cert["dataset"]["n"] == 9
     cert["claims"][lemma].update(statement="pieces_on_segment <= N - 2", rhs="7")
     code, tail = _run(checker, tmp_path, _rehash(cert))
-    assert code == 1 and "is false" in tail, tail
+    assert code == 1 and tail.startswith("s REJECTED construction ysj19-thm3.3 (") and \
+        "claim counting-lemma (pieces_on_segment <= N - 2) is not the theorem's statement" in tail, tail
+    cert["construction"]["id"] = "test-unbound"
+    code, tail = _run(checker, tmp_path, _rehash(cert))
+    assert code == 1 and tail.startswith("s REJECTED claim counting-lemma (pieces_on_segment <= N - 2) is false: "
+                                         "8 <= 7"), tail
 
     cert = json.loads(json.dumps(thm33_cert))          # segment moved: the count changes
     cert["segment"]["to"] = cert["segment"]["from"][:]
@@ -369,34 +387,53 @@ def test_checker_needs_a_scalar_output_and_a_11_version(checker, tmp_path, thm33
     cert["claims"].append({"id": "p", "statement": "pieces_on_segment >= 1", "source": "test", "lhs": "1",
                            "rhs": "1"})
     cert["version"] = "1.1"
+    code, tail = _run(checker, tmp_path, _rehash(cert))  # Thm 3.1 has no claim p: the table refuses it
+    assert code == 1 and "claim p is not part of the theorem" in tail, tail
+    cert["construction"]["id"] = "test-unbound"         # outside the table: the claim is evaluated
     code, tail = _run(checker, tmp_path, _rehash(cert))
     assert code == 2 and "scalar output" in tail, tail
-    cert["version"] = "1.0"                             # a 1.0 certificate knows no pieces_on_segment
-    cert.pop("segment")
-    code, tail = _run(checker, tmp_path, _rehash(cert))
-    assert code == 2 and "unknown variable 'pieces_on_segment'" in tail, tail
+    for cid in ("test-unbound", "ysj19-thm3.1"):        # statements are parsed before the table
+        cert["construction"]["id"] = cid
+        cert["version"] = "1.0"                         # a 1.0 certificate knows no pieces_on_segment
+        cert.pop("segment", None)
+        code, tail = _run(checker, tmp_path, _rehash(cert))
+        assert code == 2 and "unknown variable 'pieces_on_segment'" in tail, tail
 
 
-def test_schema_allows_a_segment_only_in_11(thm33_cert):
+def test_schema_allows_a_segment_only_from_11(thm33_cert):
+    """The schema: a segment is optional in 1.1 and 1.2 (the thm3.3 certificate is 1.2), not
+    allowed in 1.0; 1.3 is no version of the schema; the segment's coordinates are RATs."""
     import jsonschema
     schema = json.loads((ROOT / "docs" / "certificate-v1.schema.json").read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     cert = json.loads(json.dumps(thm33_cert))
-    assert list(validator.iter_errors(cert)) == []
-    cert["version"] = "1.0"
-    assert list(validator.iter_errors(cert))
-    cert["version"] = "1.1"
-    cert["segment"]["to"] = 0.5
-    assert list(validator.iter_errors(cert))
+    assert cert["version"] == "1.2" and "segment" in cert
+    for version, ok in (("1.2", True), ("1.1", True), ("1.0", False), ("1.3", False)):
+        cert["version"] = version
+        assert (list(validator.iter_errors(cert)) == []) == ok, version
+    cert["version"] = "1.2"
+    segment = cert.pop("segment")
+    assert list(validator.iter_errors(cert)) == []      # optional in 1.2 too
+    for version in ("1.1", "1.2"):
+        cert["version"] = version
+        cert["segment"] = dict(segment, to=0.5)
+        assert list(validator.iter_errors(cert)), version
 
 
 def test_checker_work_limit(checker, tmp_path, thm33_cert):
-    # docs/certificate-format.md section 17: (prod (1 + (p-1) d_l) + 1) * params_dense * layers
-    s = thm33_cert["sizes"]
-    work = (1 + s["widths"][0] + 1) * s["params_dense"] * s["depth"]
-    code, tail = _run(checker, tmp_path, json.loads(json.dumps(thm33_cert)), "--max-work", str(work - 1))
-    assert code == 4 and "pieces_on_segment" in tail, tail
-    assert _run(checker, tmp_path, json.loads(json.dumps(thm33_cert)), "--max-work", str(work))[0] == 0
+    """The cost model is deterministic: the work units a first run reports (its "c cost:" line)
+    are exactly what the certificate needs -- that budget verifies, one unit less is RESOURCE
+    naming --max-work."""
+    code, out = run_checker_inprocess(checker, _write(tmp_path, thm33_cert))
+    assert code == 0, out
+    m = re.search(r"^c cost: ([0-9]+) work units of --max-work=([0-9]+) ", out, re.M)
+    assert m and int(m.group(2)) == checker.DEFAULT_LIMITS["work"], out
+    need = int(m.group(1))
+    assert need == checker.BUDGET.used
+    code, tail = _run(checker, tmp_path, json.loads(json.dumps(thm33_cert)), "--max-work", str(need - 1))
+    assert code == 4 and tail.startswith("s RESOURCE ") and f"--max-work={need - 1}" in tail, tail
+    code, tail = _run(checker, tmp_path, json.loads(json.dumps(thm33_cert)), "--max-work", str(need))
+    assert code == 0 and tail.endswith(" theorem=ysj19-thm3.3"), tail
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,7 +9,15 @@ Standard library only, deterministic: running it twice gives identical bytes.
 
 EXPECTED.txt has one line per file, TAB-separated:  FILE  EXIT_CODE  REASON  [CHECKER_FLAGS]
 (lines starting with '#' are comments).  REASON is a one-line description of why the checker
-must give EXIT_CODE; CHECKER_FLAGS, when present, are extra command-line flags the test passes.
+must give EXIT_CODE; CHECKER_FLAGS, when present, are extra command-line flags the test passes
+after FILE, split on spaces.  A flag that starts with "golden/" or "negative/" is a path relative
+to certificates/ (the test passes it as an absolute path).  A precision witness case is a witness
+file with the flags "--witness --against golden/NAME": the test runs
+``check.py FILE --witness --against certificates/golden/NAME``.
+
+controls() returns positive controls (not committed, never in EXPECTED.txt): the genuine objects
+the witness, precision and theorem-3.3 cases are one change away from; the test checks that they
+VERIFY, so each negative fails for the one thing its case changed.
 
 A few cases are too big to commit (a 10**7-digit integer, 10**6 layers) or need the file
 system (a dataset file that is a symbolic link).  They are listed in EXPECTED.txt like the
@@ -161,19 +169,37 @@ def _():
     return dump(rehash(cert))
 
 
-@case("header-version-1.2.json", 3, "version 1.2: newer minor version than the checker reads")
+@case("header-version-1.3.json", 3, "version 1.3: newer minor version than the checker reads (was "
+                                   "header-version-1.2.json until checker 1.2 learnt format 1.2)")
 def _():
     cert = golden(SMALL)
-    cert["version"] = "1.2"
+    cert["version"] = "1.3"
     return dump(rehash(cert))
 
 
-@case("claim-v11-variable-in-1.0.json", 2, "a 1.0 certificate names general_position, a 1.1 variable")
-def _():
+def _v11_variable_in_1_0(construction_id=None):
     cert = golden(SMALL)
+    if construction_id is not None:
+        cert["construction"]["id"] = construction_id
     cert["claims"].append({"id": "general-position", "statement": "general_position == 1", "lhs": "1",
                            "rhs": "1", "source": "YSJ19 Assumption 4.1"})
     return dump(rehash(cert))
+
+
+# Checker 1.2 parses every claim statement (grammar and variable names, section 13) before the
+# theorem table (section 22) looks at the claims: an unknown variable is MALFORMED whatever the
+# construction id, in the table (zhang17) or not (my-own).
+@case("claim-v11-variable-in-1.0.json", 2, "a 1.0 zhang17 certificate names general_position, a 1.1 "
+                                           "variable: unknown in 1.0, MALFORMED before the theorem table "
+                                           "looks at the extra claim")
+def _():
+    return _v11_variable_in_1_0()
+
+
+@case("claim-v11-variable-unknown-id.json", 2, "a 1.0 certificate of construction 'my-own' (outside the "
+                                               "theorem table) names general_position, a 1.1 variable")
+def _():
+    return _v11_variable_in_1_0("my-own")
 
 
 @case("header-bad-format.json", 2, "format id 'exactmem-cert' instead of 'exactmem-certificate'")
@@ -334,12 +360,25 @@ def _():
     return dump(rehash(cert))
 
 
-@case("claim-power.json", 2, "claim statement uses ** (only + - * // are allowed)")
-def _():
+def _claim_power(construction_id=None):
     cert = golden(SMALL)
+    if construction_id is not None:
+        cert["construction"]["id"] = construction_id
     c = claim(cert, "depth")
     c["statement"] = "depth ** 1 == 2"
     return dump(rehash(cert))
+
+
+@case("claim-power.json", 2, "claim statement uses ** (only + - * // are allowed); under the known id "
+                             "zhang17 too the grammar rejects it before the theorem table")
+def _():
+    return _claim_power()
+
+
+@case("claim-power-unknown-id.json", 2, "claim statement uses ** under construction 'my-own' (outside the "
+                                        "theorem table): the grammar rejects it")
+def _():
+    return _claim_power("my-own")
 
 
 @case("dataset-coordinate-changed.json", 1, "point 2 coordinate 83/4096 -> 85/4096, dataset sha256 "
@@ -491,8 +530,9 @@ def _():
     return dump(rehash(cert))
 
 
-@case("limit-work.json", 4, "N * params_dense = 5 * 16 = 80 multiply-adds with --max-work 79 (and a "
-                            "wrong output that is never reached)", "--max-work 79")
+@case("limit-work.json", 4, "N * neurons = 5 * 6 neuron evaluations, each a lower bound of several work "
+                            "units, with --max-work 79: refused before any number is read (and a wrong "
+                            "output that is never reached)", "--max-work 79")
 def _():
     cert = golden(SMALL)
     cert["outputs"][2] = ["35/64"]
@@ -512,7 +552,8 @@ def _(folder):
 
 
 @case("layers-1e6.json", 4, "10**6 identity layers (70 MB, generated into a temporary folder): more "
-                            "than the default --max-layers, refused before any layer is read",
+                            "than the default --max-memory to parse (and --max-layers), refused before "
+                            "any layer is read",
       commit=False)
 def _(folder):
     cert = golden(SMALL)
@@ -616,6 +657,357 @@ def _():
     cert = golden(SMALL)
     cert["dataset"]["sha256"] = cert["dataset"]["sha256"][:-1]
     return dump(rehash(cert, dataset=False))
+
+
+# -- theorem binding (checker 1.2, section 22): the claims must be the theorem's statement -------
+#
+# Every case re-seals the certificate (lhs/rhs recomputed where a statement changes, both digests
+# recomputed), so only the theorem table or the claim grammar can catch it.
+
+THM33 = "ysj19-thm3.3-knot-n10-d1.json"          # 2-layer knot network, format 1.2, a segment
+
+
+@case("theorem-claims-removed.json", 1, "every claim of the zhang17 golden removed (rehashed): the theorem's "
+                                        "required claims are missing")
+def _():
+    cert = golden(SMALL)
+    cert["claims"] = []
+    return dump(rehash(cert))
+
+
+@case("theorem-id-swapped.json", 1, "construction.id zhang17 -> ysj19-thm3.1 with zhang17's claims "
+                                    "(rehashed): not Theorem 3.1's statement")
+def _():
+    cert = golden(SMALL)
+    assert cert["construction"]["id"] == "zhang17"
+    cert["construction"]["id"] = "ysj19-thm3.1"
+    return dump(rehash(cert))
+
+
+@case("theorem-statement-weakened.json", 1, "claim hidden-nodes 'd1 <= N' replaced by the true 'N >= 0' "
+                                            "under the same id, lhs 5 and rhs 0 recomputed (rehashed)")
+def _():
+    cert = golden(SMALL)
+    c = claim(cert, "hidden-nodes")
+    assert c["statement"] == "d1 <= N"
+    c["statement"], c["lhs"], c["rhs"] = "N >= 0", "5", "0"
+    return dump(rehash(cert))
+
+
+@case("theorem-extra-claim.json", 1, "an extra true-but-weaker claim weak-hidden-nodes 'N >= 0' citing "
+                                     "Zhang et al. Thm 1 (rehashed): not part of the theorem")
+def _():
+    cert = golden(SMALL)
+    cert["claims"].append({"id": "weak-hidden-nodes", "statement": "N >= 0", "lhs": "5", "rhs": "0",
+                           "source": "Zhang et al. 2017, Thm 1: N hidden ReLUs suffice"})
+    return dump(rehash(cert))
+
+
+@case("theorem-claim-id-renamed.json", 1, "required claim id hidden-nodes renamed hidden-neurons, statement "
+                                          "unchanged (rehashed): the theorem's claim is missing")
+def _():
+    cert = golden(SMALL)
+    claim(cert, "hidden-nodes")["id"] = "hidden-neurons"
+    return dump(rehash(cert))
+
+
+WHITESPACE = {"newline": "\n", "tab": "\t", "ideographic-space": "\u3000"}
+
+
+def _whitespace_case(ws):
+    @case(f"claim-whitespace-{ws}.json", 2, f"claim hidden-nodes 'd1 <= N' with its second space replaced "
+                                            f"by U+{ord(WHITESPACE[ws]):04X} ({ws}; rehashed): only U+0020 "
+                                            f"separates tokens")
+    def _():
+        cert = golden(SMALL)
+        c = claim(cert, "hidden-nodes")
+        c["statement"] = "d1 <=" + WHITESPACE[ws] + "N"
+        return dump(rehash(cert))
+
+
+for _ws in WHITESPACE:
+    _whitespace_case(_ws)
+
+
+@case("thm33-lemma-hypothesis-missing.json", 1, "ysj19-thm3.3 knot golden without its lemma-hypothesis "
+                                                "claim (rehashed): the theorem requires it")
+def _():
+    cert = golden(THM33)
+    claim(cert, "lemma-hypothesis")
+    cert["claims"] = [c for c in cert["claims"] if c["id"] != "lemma-hypothesis"]
+    return dump(rehash(cert))
+
+
+def rat(tok):
+    num, _, den = tok.partition("/")
+    return Fraction(dec_int(num), dec_int(den) if den else 1)
+
+
+def enc_rat(q):
+    q = Fraction(q)
+    return enc_int(q.numerator) if q.denominator == 1 else f"{enc_int(q.numerator)}/{enc_int(q.denominator)}"
+
+
+def forward(network, x):
+    """Exact output of a network of plain layers at x (Fractions), written from section 10."""
+    a = list(x)
+    for layer in network["layers"]:
+        rows, bias = rational_layer(layer)
+        z = [sum((w * v for w, v in zip(r, a)), Fraction(0)) + b for r, b in zip(rows, bias)]
+        if layer["activation"] == "relu":
+            z = [max(v, Fraction(0)) for v in z]
+        elif layer["activation"] == "hardtanh":
+            z = [min(Fraction(1), max(Fraction(-1), v)) for v in z]
+        a = z
+    return a
+
+
+def encode_layer(activation, rows, bias):
+    enc = [encode_neuron(list(r), b) for r, b in zip(rows, bias)]
+    return {"activation": activation, "weights": [e[0] for e in enc], "bias": [e[1] for e in enc],
+            "dens": [e[2] for e in enc]}
+
+
+def sizes_of(network, d):
+    """The nine sizes of a network of plain layers, from section 12."""
+    widths, layer_bits, numbits, nonzero, dense, n_in = [], [], 0, 0, 0, d
+    for layer in network["layers"]:
+        rows, bias = rational_layer(layer)
+        dense += (n_in + 1) * len(bias)
+        params = [v for r in rows for v in r] + bias
+        nonzero += sum(1 for v in params if v)
+        layer_bits.append(max(abs(v.numerator).bit_length() + v.denominator.bit_length() for v in params))
+        numbits = max([numbits] + [abs(v.numerator).bit_length() for v in params])
+        widths.append(len(bias))
+        n_in = len(bias)
+    widths.pop()
+    return {"depth": len(layer_bits), "width": max(widths, default=0), "widths": widths,
+            "hidden_neurons": sum(widths), "params_dense": dense, "params_nonzero": nonzero,
+            "bit_complexity": max(layer_bits), "max_numerator_bits": numbits, "layer_bits": layer_bits}
+
+
+def knot_not_alternating(construction_id="ysj19-thm3.3"):
+    """The knot golden with one label changed so that three consecutive labels along the segment
+    increase (-1, 1/2, 1): not alternating, yet every slope between consecutive points still differs,
+    so the refitted knot network (same hidden layer, output weights solved here) memorizes the new
+    labels with N - 1 pieces on the segment.  Only alternating_on_segment changes (1 -> 0): its claim
+    records lhs 0, so it is false, and every other claim, size and output is recomputed and true."""
+    cert = golden(THM33)
+    cert["construction"]["id"] = construction_id
+    inline = cert["dataset"]["inline"]
+    xs = [rat(p[0]) for p in inline["points"]]
+    order = sorted(range(len(xs)), key=xs.__getitem__)
+    labels = [rat(y[0]) for y in inline["labels"]]
+    assert [labels[i] for i in order] == [(-1) ** (k + 1) for k in range(len(xs))]
+    labels[order[1]] = Fraction(1, 2)              # sorted labels -1, 1/2, 1, -1, 1, ...
+    labels[order[2]] = Fraction(1)
+    p = [xs[i] for i in order]
+    y = [labels[i] for i in order]
+    slopes = [(y[k + 1] - y[k]) / (p[k + 1] - p[k]) for k in range(len(p) - 1)]
+    assert all(a != b for a, b in zip(slopes, slopes[1:]))
+    # Hidden neuron 0 is relu(x - p_0 + 1) (linear on the data), neuron k + 1 is relu(x - p_k).
+    hidden = cert["network"]["layers"][0]
+    rows, bias = rational_layer(hidden)
+    assert [r[0] for r in rows] == [1] * len(rows) and bias[0] == 1 - p[0]
+    assert bias[1:] == [-v for v in p[:-1]]
+    coef = [y[0], slopes[0] - y[0]] + [slopes[k] - slopes[k - 1] for k in range(1, len(p) - 1)]
+    cert["network"]["layers"][1] = encode_layer("identity", [coef], [Fraction(0)])
+    for i, v in enumerate(labels):
+        assert forward(cert["network"], [xs[i]]) == [v]
+    inline["labels"] = [[enc_rat(v)] for v in labels]
+    cert["outputs"] = [[enc_rat(v)] for v in labels]
+    cert["sizes"] = sizes_of(cert["network"], 1)
+    claim(cert, "lemma-hypothesis")["lhs"] = "0"   # alternating_on_segment is now 0
+    cert["info"]["witness_labels"] = "(-1)^k along the line, but the 2nd and 3rd points relabelled 1/2 and 1"
+    return dump(rehash(cert))
+
+
+@case("thm33-labels-not-alternating.json", 1, "ysj19-thm3.3 knot golden with two labels changed (-1, 1/2, 1 "
+                                              "along the segment: not alternating) and the network refitted: "
+                                              "memorized, every other claim true; lemma-hypothesis records 0 == 1")
+def _():
+    return knot_not_alternating()
+
+
+# -- precision suffice certificates (exactmem precision, construction rounded:ID) ----------------
+
+PRECISION_K = 16                                  # the grid of the genuine suffice certificate below
+
+
+def round_fixed(q, k):
+    """q rounded to the nearest multiple of 2^-k, ties to even (Python's round)."""
+    scale = Fraction(2) ** k
+    return Fraction(round(q * scale)) / scale
+
+
+def round_network(network, k):
+    layers = []
+    for layer in network["layers"]:
+        rows, bias = rational_layer(layer)
+        layers.append(encode_layer(layer["activation"], [[round_fixed(w, k) for w in r] for r in rows],
+                                   [round_fixed(b, k) for b in bias]))
+    return {"input_dim": network["input_dim"], "layers": layers}
+
+
+def grid_bits(network):
+    """Section 21 for dyadic parameters: the least k putting every nonzero one on 2^-k Z."""
+    ks = []
+    for layer in network["layers"]:
+        rows, bias = rational_layer(layer)
+        for v in [w for r in rows for w in r] + bias:
+            if v:
+                num, den = abs(v.numerator), v.denominator
+                assert den & (den - 1) == 0
+                ks.append(den.bit_length() - 1 - ((num & -num).bit_length() - 1))
+    return max(ks, default=0)
+
+
+def suffice_certificate(k=PRECISION_K, claim_k=None):
+    """A genuine "k bits suffice" certificate in exactmem precision's "relabelled" mode, built here:
+    zhang17-n5-d1's network with every weight and bias rounded to 2^-k, on the same points, labelled
+    with its own exact outputs; claims: the three zhang17 ones that still hold, precision-dyadic and
+    precision-grid (claim_k, default k, stated; the recomputed grid_bits recorded as lhs)."""
+    cert = golden(SMALL)
+    inline = cert["dataset"]["inline"]
+    net = round_network(cert["network"], k)
+    g = grid_bits(net)
+    assert g == k, (g, k)
+    outs = [[enc_rat(v) for v in forward(net, [rat(t) for t in x])] for x in inline["points"]]
+    cert["version"] = "1.2"
+    cert["network"], cert["outputs"], inline["labels"] = net, outs, outs
+    cert["sizes"] = sizes_of(net, 1)
+    claim_k = k if claim_k is None else claim_k
+    keep = [c for c in cert["claims"] if c["id"] in ("assumption-distinct", "depth", "relu")]
+    cert["claims"] = keep + [
+        {"id": "precision-dyadic", "statement": "dyadic_weights == 1", "lhs": "1", "rhs": "1",
+         "source": "precision: every weight and bias of the rounded network is dyadic"},
+        {"id": "precision-grid", "statement": f"grid_bits <= {claim_k}", "lhs": str(g), "rhs": str(claim_k),
+         "source": f"precision: every weight and bias of the rounded network is a multiple of 2^-{claim_k}"}]
+    rounding = {"kind": "fixed", "k": claim_k,
+                "rule": "every weight and bias to the nearest multiple of 2^-k, ties to even"}
+    src = cert["construction"]
+    cert["construction"] = {"id": "rounded:zhang17", "paper": src["paper"], "params": {
+        "mode": "relabelled", "rounding": rounding, "source_certificate_sha256": golden(SMALL)["certificate_sha256"]},
+        "theorem": f"{src['theorem']}; every weight and bias rounded to grid 2^-{claim_k}"}
+    cert["recipe"] = {"rounding": rounding, "source_certificate_sha256": golden(SMALL)["certificate_sha256"],
+                      "tool": "exactmem precision"}
+    cert["info"] = {"precision": {"mode": "relabelled", "rounding": rounding,
+                                  "note": "built by certificates/negative/make_negatives.py"}}
+    return cert
+
+
+@case("precision-grid-relabelled.json", 1, f"genuine rounded:zhang17 suffice certificate (grid 2^-"
+                                           f"{PRECISION_K}) relabelled k = {PRECISION_K - 4} everywhere, claim "
+                                           f"rhs and hashes re-sealed: the recomputed grid_bits "
+                                           f"{PRECISION_K} exceeds it")
+def _():
+    return dump(rehash(suffice_certificate(claim_k=PRECISION_K - 4)))
+
+
+@case("precision-dyadic-removed.json", 1, "genuine rounded:zhang17 suffice certificate without its "
+                                          "precision-dyadic claim (rehashed): the precision statement requires it")
+def _():
+    cert = suffice_certificate()
+    cert["claims"] = [c for c in cert["claims"] if c["id"] != "precision-dyadic"]
+    return dump(rehash(cert))
+
+
+# -- precision witnesses (check.py --witness W --against CERT) -----------------------------------
+#
+# The genuine witness: zhang17-n12-d2-classes3's network rounded to the grid 2^-8 (computed here)
+# misclassifies point 4 (label 2).  Each case changes one thing and re-seals witness_sha256; the
+# flags name the certificate it is checked against (paths under certificates/, see the top).
+
+WITNESS_SOURCE = "zhang17-n12-d2-classes3.json"
+WITNESS_K = 8
+WITNESS_FLAGS = f"--witness --against golden/{WITNESS_SOURCE}"
+
+
+def witness_seal(w):
+    w["witness_sha256"] = hashlib.sha256(canonical({k: v for k, v in w.items() if k != "witness_sha256"})).hexdigest()
+    return w
+
+
+def genuine_witness(k=WITNESS_K):
+    """The witness exactmem precision writes for "rounding to 2^-k fails", built here: the first
+    point (in dataset order) where the rounded network breaks |F(x) - c| < 1/2."""
+    cert = golden(WITNESS_SOURCE)
+    inline = cert["dataset"]["inline"]
+    net = round_network(cert["network"], k)
+    for i, (x, c) in enumerate(zip(inline["points"], inline["labels"])):
+        out = forward(net, [rat(t) for t in x])
+        if not abs(out[0] - c) < Fraction(1, 2):
+            break
+    else:
+        raise AssertionError(f"rounding to 2^-{k} meets the rule everywhere")
+    return witness_seal({
+        "format": "exactmem-precision-witness", "version": "1.0", "claim": "rounding-fails",
+        "rounding": {"kind": "fixed", "k": k}, "decision": {"task": "classification", "label": c},
+        "point_index": i, "point": x, "output": [enc_rat(v) for v in out],
+        "original_network": cert["network"], "network": net,
+        "source": {"certificate_sha256": cert["certificate_sha256"], "dataset_sha256": cert["dataset"]["sha256"],
+                   "construction": cert["construction"]["id"]}})
+
+
+def _witness_case(name, reason, mutate, code=1, flags=WITNESS_FLAGS):
+    @case(name, code, reason, flags)
+    def _():
+        w = genuine_witness()
+        mutate(w)
+        return dump(witness_seal(w))
+
+
+def _move_point(w):
+    w["point"][0] = enc_rat(rat(w["point"][0]) + Fraction(1, 1024))
+
+
+def _set(path, value):
+    def mutate(w):
+        *keys, last = path
+        obj = w
+        for key in keys:
+            obj = obj[key]
+        obj[last] = value
+    return mutate
+
+
+_witness_case("witness-point-moved.json", "genuine witness with the point's first coordinate moved by 1/1024 "
+              "(re-sealed): not the certificate's point", _move_point)
+_witness_case("witness-label-changed.json", "genuine witness with the class label 2 -> 3, still in 1..3 "
+              "(re-sealed): not the certificate's label", _set(("decision", "label"), 3))
+_witness_case("witness-label-zero.json", "genuine witness with the class label 0 (re-sealed): a class label "
+              "is in 1..C", _set(("decision", "label"), 0))
+_witness_case("witness-original-network-swapped.json", "genuine witness whose original_network is another "
+              "golden's network (ysj19-cor4.2-relu-n16-d2; re-sealed): not the certificate's network",
+              lambda w: w.__setitem__("original_network",
+                                      golden("ysj19-cor4.2-relu-n16-d2-gpfull-perturbed.json")["network"]))
+_witness_case("witness-source-digest-changed.json", "genuine witness whose source.certificate_sha256 is another "
+              "golden's digest (re-sealed)",
+              _set(("source", "certificate_sha256"), golden("zhang17-n5-d1.json")["certificate_sha256"]))
+_witness_case("witness-source-dataset-digest-changed.json", "genuine witness whose source.dataset_sha256 is "
+              "another golden's (re-sealed)",
+              _set(("source", "dataset_sha256"), golden("zhang17-n5-d1.json")["dataset"]["sha256"]))
+_witness_case("witness-source-construction-changed.json", "genuine witness whose source.construction says "
+              "ysj19-thm3.1 (re-sealed)", _set(("source", "construction"), "ysj19-thm3.1"))
+_witness_case("witness-rounding-relabelled.json", f"genuine witness relabelled k = {WITNESS_K} -> "
+              f"{WITNESS_K - 1} (re-sealed): its network is not the original rounded to 2^-{WITNESS_K - 1}",
+              _set(("rounding", "k"), WITNESS_K - 1))
+_witness_case("witness-against-other-certificate.json", "the genuine witness, checked --against another "
+              "VERIFIED certificate (zhang17-n5-d1)", lambda w: None,
+              flags="--witness --against golden/zhang17-n5-d1.json")
+_witness_case("witness-without-against.json", "the genuine witness with --witness but no --against: usage",
+              lambda w: None, code=5, flags="--witness")
+
+
+def controls():
+    """Positive controls, not committed: {name: (bytes, flags)} that check.py must VERIFY, one change
+    away from the cases above (the genuine witness and suffice certificate, and the refitted knot
+    network under an id outside the theorem table, where every claim but the lemma's holds)."""
+    knot = json.loads(knot_not_alternating("my-own"))
+    knot["claims"] = [c for c in knot["claims"] if c["id"] != "lemma-hypothesis"]
+    return {"witness-genuine.json": (dump(genuine_witness()), WITNESS_FLAGS),
+            "precision-suffice-genuine.json": (dump(rehash(suffice_certificate())), ""),
+            "thm33-not-alternating-unknown-id.json": (dump(rehash(knot)), "")}
 
 
 # ---------------------------------------------------------------------------------------------
