@@ -58,7 +58,7 @@ INT_RE = re.compile(r"-?(0|[1-9][0-9]*|0x[1-9a-f][0-9a-f]*)")
 # layers, neurons per layer (the input dimension d included), data points, work units of the
 # cost model below, and the memory the checker may estimate it needs for what it builds.
 DEFAULT_LIMITS = {"int_bits": 1 << 22, "bytes": 1 << 31, "layers": 100_000, "width": 1_000_000,
-                  "points": 10_000_000, "work": 2 * 10 ** 10, "memory": 1 << 30}
+                  "points": 10_000_000, "work": 3 * 10 ** 10, "memory": 1 << 30}
 LIMITS = dict(DEFAULT_LIMITS)      # set from the command line by main() on every call
 
 
@@ -73,6 +73,9 @@ LIMITS = dict(DEFAULT_LIMITS)      # set from the command line by main() on ever
 OP = 100                    # one interpreted arithmetic operation on small integers
 NEURON = 1000               # the interpreter's own work for one neuron of one point, besides arithmetic
 CLAIM = 20_000              # parsing or matching one claim statement, besides its characters
+MADD = 60                   # one multiply-add of small integers inside sum(map(mul, ...))
+FRACTION = 16               # fractions.Fraction arithmetic: operations (with their gcds) per term
+GP_NORMAL = 8 * NEURON      # general_position: the interpreter's work per coordinate of one normal
 
 
 def limbs(bits):
@@ -103,7 +106,13 @@ def div_any_cost(a_bits, b_max_bits):
 def gcd_cost(a_bits, b_bits):
     """Upper bound for math.gcd (Lehmer's algorithm: quadratic in the operands' words)."""
     m, n = limbs(a_bits), limbs(b_bits)
-    return OP + 12 * m * n + 100 * (m + n)
+    return OP + 16 * m * n + 20 * (m + n)
+
+
+def madd_cost(a_bits, b_bits):
+    """One term of a dot product inside sum(map(mul, ...)): no interpreted operation of its own."""
+    m, n = sorted((limbs(a_bits), limbs(b_bits)))
+    return MADD + (4 * m * n if m <= 256 else 6 * n * math.isqrt(m * math.isqrt(m)))
 
 
 def lcm_charged(values, what):
@@ -360,10 +369,10 @@ def check_limits(cert):
     if d > LIMITS["width"]:
         raise Verdict(4, f"dataset.d: input dimension {d}, more than --max-width={LIMITS['width']}")
     if names_in_claims(cert, "general_position"):
-        normals = comb_at_most(n, d, LIMITS["work"]) if n > d else 1
-        if normals * d * OP > LIMITS["work"]:
-            raise Verdict(4, f"work of general_position: C(N, d) normals of d determinants each, at least "
-                             f"{OP} units apiece, exceed --max-work={LIMITS['work']} (N = {n}, d = {d})")
+        normals = comb_at_most(n, d, LIMITS["work"]) if n > d >= 2 else 0
+        if normals * d * GP_NORMAL > LIMITS["work"]:
+            raise Verdict(4, f"work of general_position: C(N, d) normals of d coordinates each, at least "
+                             f"{GP_NORMAL} units apiece, exceed --max-work={LIMITS['work']} (N = {n}, d = {d})")
     layers = net.get("layers") if isinstance(net, dict) else None
     if not isinstance(layers, list):
         return
@@ -505,11 +514,13 @@ def parse_layer(layer, where, n_in):
         r = [to_int(v, f"{where} neuron {j} weight {i}") for i, v in enumerate(lst(row, f"{where} neuron {j}", n_in))]
         if dens[j] <= 0:
             raise malformed(f"{where} neuron {j}: denominator must be positive")
-        if dens[j] > 1:                     # gcd(den, ...) runs with den as the smaller operand
-            db = dens[j].bit_length()
-            BUDGET.charge(sum(gcd_cost(db, abs(v).bit_length()) for v in r if v) + gcd_cost(db, abs(bias[j]).bit_length()),
-                          f"{where} neuron {j}: the canonical-form gcd")
-        if math.gcd(dens[j], bias[j], *r) != 1:
+        g = dens[j]                         # gcd(den, bias, *weights), step by step until it is 1
+        for v in [bias[j]] + r:
+            if g == 1:
+                break
+            BUDGET.charge(gcd_cost(g.bit_length(), abs(v).bit_length()), f"{where} neuron {j}: the canonical-form gcd")
+            g = math.gcd(g, v)
+        if g != 1:
             raise malformed(f"{where} neuron {j}: numerators and denominator share a factor (not canonical)")
         rows.append(r)
     return Map(act, rows, bias, dens, n_in)
@@ -601,9 +612,9 @@ def apply_layer(m, a, c):
     abits = max(c.bit_length(), max(map(abs, a)).bit_length() if a else 0)
     n_out = len(dens)
     if abits <= 64 and m.wbits <= 64 and m.bbits <= 64:      # small operands: one word each
-        BUDGET.charge((m.nnz + n_out) * (OP + 4) + (n_out + 1) * NEURON, "forward pass: a layer's products")
+        BUDGET.charge(m.nnz * (MADD + 4) + n_out * (OP + 4) + (n_out + 1) * NEURON, "forward pass: a layer's products")
     else:
-        BUDGET.charge(m.nnz * mul_cost(m.wbits, abits) + n_out * mul_cost(m.bbits, abits) + (n_out + 1) * NEURON,
+        BUDGET.charge(m.nnz * madd_cost(m.wbits, abits) + n_out * mul_cost(m.bbits, abits) + (n_out + 1) * NEURON,
                       "forward pass: a layer's products")
     zbits = max(m.wbits, m.bbits) + abits + (m.n_in + 1).bit_length()      # |z| < 2^zbits
     if zbits > 4096:
@@ -664,7 +675,7 @@ def min_sq_distance(xs):
     BUDGET.charge(len(pts) * (len(pts).bit_length() + 1) * len(pts[0]) * div_cost(bits, bits),
                   "min_sq_dist: sorting the points")
     pts.sort()
-    pair = len(pts[0]) * (2 * mul_cost(bits, bits) + OP)
+    pair = len(pts[0]) * (2 * mul_cost(bits, bits) + OP) + NEURON // 2     # the loop's own work too
     best = None
     for i, a in enumerate(pts):
         for j in range(i + 1, len(pts)):
@@ -731,6 +742,7 @@ def general_position(xs):
         base = [[a - b for a, b in zip(pts[i], p)] for i in s[1:]]
         seen = set()
         for j in range(s[-1] + 1, n):
+            BUDGET.charge(GP_NORMAL * d, "general_position: forming a normal")
             rows = base + [[a - b for a, b in zip(pts[j], p)]]
             normal = [(-1) ** k * det([r[:k] + r[k + 1:] for r in rows]) for k in range(d)]
             nb = max(abs(v).bit_length() for v in normal)
@@ -836,13 +848,13 @@ def pieces_on_segment(entries, u, v):
             BUDGET.charge(len(u) * 8 * mul_cost(fbits(t, *u, *v), fbits(t, *u, *v)), "pieces_on_segment: a point of T")
             h = [Fraction(p, q) for p, q in forward(entries[:k], point(t))]
             hb = fbits(*h) + m_k.wbits + m_k.bbits + m_k.dbits
-            BUDGET.charge(len(rows) * (m_k.n_in + 2) * 6 * (mul_cost(hb, hb) + gcd_cost(hb, hb)),
+            BUDGET.charge(len(rows) * (m_k.n_in + 2) * FRACTION * (mul_cost(hb, hb) + gcd_cost(hb, hb)),
                           "pieces_on_segment: pre-activations at a point of T")
             zs.append([(Fraction(b) + sum(w * x for w, x in zip(r, h))) / den for r, b, den in zip(rows, bias, dens)])
         new = set()
         for m in range(len(ts) - 1):
             zb_ = 2 * fbits(ts[m], ts[m + 1], *zs[m], *zs[m + 1]) + 2
-            BUDGET.charge(len(rows) * len(BREAKS[act]) * 12 * (mul_cost(zb_, zb_) + gcd_cost(zb_, zb_)),
+            BUDGET.charge(len(rows) * len(BREAKS[act]) * 2 * FRACTION * (mul_cost(zb_, zb_) + gcd_cost(zb_, zb_)),
                           "pieces_on_segment: breakpoints between two points of T")
             for za, zb in zip(zs[m], zs[m + 1]):
                 for b in BREAKS[act]:
@@ -855,7 +867,7 @@ def pieces_on_segment(entries, u, v):
         BUDGET.charge(len(u) * 8 * mul_cost(fbits(t, *u, *v), fbits(t, *u, *v)), "pieces_on_segment: a point of T")
         ys.append(Fraction(*forward(entries, point(t))[0]))
     sb = 2 * fbits(*ts, *ys) + 2
-    BUDGET.charge(len(ts) * 8 * (mul_cost(sb, sb) + gcd_cost(sb, sb)), "pieces_on_segment: the slopes")
+    BUDGET.charge(len(ts) * FRACTION * (mul_cost(sb, sb) + gcd_cost(sb, sb)), "pieces_on_segment: the slopes")
     slopes = [(ys[m + 1] - ys[m]) / (ts[m + 1] - ts[m]) for m in range(len(ts) - 1)]
     return 1 + sum(s0 != s1 for s0, s1 in zip(slopes, slopes[1:]))
 
@@ -1311,7 +1323,9 @@ class ClaimParser:
                 continue
             vb, wb = abs(v).bit_length(), abs(w).bit_length()
             if op == "*":
-                BUDGET.hold(int_bytes(vb + wb), f"claim {self.statement!r}: a product")
+                # CPython's product peaks at about five times its result's size (Karatsuba's
+                # temporaries): the estimate is six results.
+                BUDGET.hold(6 * int_bytes(vb + wb), f"claim {self.statement!r}: a product")
                 BUDGET.charge(mul_cost(vb, wb), f"claim {self.statement!r}: a product")
                 v = v * w
             elif w == 0:
@@ -1730,9 +1744,15 @@ def check_witness(path, against=None, allow_dataset_symlink=False):
     return lines, f"WITNESS {digest} point {index}: rounding {kind} {letter}={n} violates {rule}"
 
 
+LINE_CHARS = 2000           # a printed line longer than this is cut (a 10 MB claim source stays unprinted)
+
+
 def printable(text):
     """Escape every non-printable character (newlines, U+2028, ...): text taken from a
-    certificate can never start a line of its own, let alone a forged verdict line."""
+    certificate can never start a line of its own, let alone a forged verdict line.  A line
+    is cut to LINE_CHARS characters first, so printing costs no more than a line's worth."""
+    if len(text) > LINE_CHARS:
+        text = f"{text[:LINE_CHARS]}... ({len(text) - LINE_CHARS} more characters not printed)"
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
@@ -1756,7 +1776,7 @@ def main(argv=None):
                         help="refuse datasets with more points (default %(default)s)")
     parser.add_argument("--max-work", type=int, default=DEFAULT_LIMITS["work"],
                         help="stop when the cost model's work units pass this; a unit is about a "
-                             "nanosecond (default %(default)s, about 20 s; docs/checker.md)")
+                             "nanosecond (default %(default)s, about 30 s; docs/checker.md)")
     parser.add_argument("--max-memory", type=int, default=DEFAULT_LIMITS["memory"],
                         help="refuse to build anything estimated larger than this many bytes "
                              "(default %(default)s)")

@@ -192,7 +192,7 @@ class Runner:
         """Build, write ``out/name.json`` atomically, run check.py.  Returns (certificate,
         {"verdict", "exit", "build_s", "check_s", "path", "bytes"})."""
         from .certificate import certificate_bytes, write_atomic
-        from .cli import run_checker
+        from .cli import LONG_RUN_LIMITS, run_checker
         from .pipeline import certify_dataset, certify_with_data
 
         self.log(f"{name}: building {cid}")
@@ -208,7 +208,7 @@ class Runner:
         build_s = time.perf_counter() - t
         self.log(f"{name}: certificate written ({len(data):,} bytes, {build_s:.1f} s); running check.py")
         t = time.perf_counter()
-        code, verdict = run_checker(path, quiet=True, capture=True)
+        code, verdict = run_checker(path, quiet=True, capture=True, extra=LONG_RUN_LIMITS)
         check_s = time.perf_counter() - t
         word = verdict.split()[1] if verdict.startswith("s ") and len(verdict.split()) > 1 else verdict
         self.worst = max(self.worst, 0 if code == 0 else 1)

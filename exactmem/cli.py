@@ -38,10 +38,15 @@ def checker_path() -> Path:
     return CHECKER
 
 
-def run_checker(cert_path, quiet=False, capture=False):
+# Budgets for certificates exactmem has just built itself at sizes past the checker's defaults
+# (about 30 s and 1 GiB, docs/checker.md): the project's own long runs pass these.
+LONG_RUN_LIMITS = ("--max-work", str(10 ** 13), "--max-memory", str(1 << 35))
+
+
+def run_checker(cert_path, quiet=False, capture=False, extra=()):
     """Run certificates/check.py in an isolated interpreter; return its exit code
-    (and its verdict line when ``capture``)."""
-    cmd = [sys.executable, "-I", "-S", str(checker_path()), str(cert_path)] + (["-q"] if quiet else [])
+    (and its verdict line when ``capture``).  ``extra``: more checker flags (limits)."""
+    cmd = [sys.executable, "-I", "-S", str(checker_path()), str(cert_path)] + (["-q"] if quiet else []) + list(extra)
     if not capture:
         return subprocess.call(cmd)
     done = subprocess.run(cmd, capture_output=True, text=True)
@@ -147,7 +152,9 @@ def cmd_info(args) -> int:
 
 
 def cmd_check(args) -> int:
-    return run_checker(args.certificate, args.quiet)
+    extra = [f for flag, v in (("--max-work", args.max_work), ("--max-memory", args.max_memory)) if v is not None
+             for f in (flag, str(v))]
+    return run_checker(args.certificate, args.quiet, extra=extra)
 
 
 DEMO = [("zhang17", "random:n=60,d=3,seed=1", {}),
@@ -319,6 +326,9 @@ def make_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="verify a certificate with the independent checker")
     c.add_argument("certificate")
     c.add_argument("-q", "--quiet", action="store_true")
+    c.add_argument("--max-work", type=int, help="the checker's work budget in units of about a nanosecond "
+                   "(its default: about 30 s; raise it for the largest certificates)")
+    c.add_argument("--max-memory", type=int, help="the checker's memory estimate limit in bytes (its default: 1 GiB)")
     i = sub.add_parser("info", help="human summary of a certificate")
     i.add_argument("certificate")
     d = sub.add_parser("demo", help="build, certify and check the constructions on a built-in dataset")
