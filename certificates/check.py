@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
-"""Independent checker for exactmem certificates, format 1.x (docs/certificate-format.md).
+"""Independent checker for exactmem certificates, formats 1.0 to 1.2 (docs/certificate-format.md).
 
 Standard library only, never imports exactmem; run it as ``python3 -I -S check.py CERT``.
 It trusts nothing it can recompute: it re-hashes the dataset, validates it, evaluates the
 network exactly on every point (integers only), compares with the labels and the claimed
-outputs, recomputes every size, evaluates every theorem inequality from its own numbers,
-and re-hashes the certificate.  Fields it cannot recompute (construction parameters, recipe,
-info) are listed as UNCHECKED and never count towards the verdict.
+outputs, recomputes every size, evaluates every claim from its own numbers, and re-hashes the
+certificate.  Its theorem table decides which claims state the theorem a construction id names
+(section 22): VERIFIED names a theorem (``theorem=<id>``) only when they are all present and
+hold, and ``theorem=none`` for an id it does not know.  Every costly operation is charged
+before it runs against --max-work and --max-memory (the cost model, section 17).  Fields it
+cannot recompute (construction labels and params, claim sources, recipe, info, generator) are
+listed as UNCHECKED and never count towards the verdict.  With --witness W --against CERT it
+checks a precision witness against the certificate it refutes.
 
 Exit codes; the last stdout line is always ``s <VERDICT> ...``:
   0 VERIFIED     every check passed
-  1 REJECTED     well-formed, but a claim is false (the first failure is named)
+  1 REJECTED     well-formed, but a claim is false or not the theorem's (the first failure is named)
   2 MALFORMED    not a well-formed certificate (bad JSON, duplicate key, float, NaN, bad field)
   3 UNSUPPORTED  format version this checker does not know
   4 RESOURCE     a resource limit was hit (integer too long, file too big, too many layers,
-                 neurons, points or multiply-adds, out of memory)
+                 neurons or points, the work or memory budget, out of memory)
   5 USAGE        bad command line or unreadable file
 """
 
@@ -201,7 +206,7 @@ def parse_json(data):
         raise malformed("JSON nested too deeply")
 
 
-JSON_VALUE_BYTES = 80       # a parsed JSON value: the object, its slot in a list or dict, a key
+JSON_VALUE_BYTES = 104      # a parsed JSON value: the object, its slot in a list or dict, a key, the parser's own
 
 
 def json_size_fits(data):

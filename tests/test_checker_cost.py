@@ -17,7 +17,7 @@ For every attack key:
    chosen so that L is at least 10**6 units (well above the fixed overheads of the small networks
    involved) while the file stays small; the runs stop at the budget, so they are quick.
 3. ``test_traced_peak_within_memory_limit``: for the attacks that allocate, with --max-memory just
-   above the JSON estimate of the files read (section 17.3: 3 bytes + 80 per value), the peak of
+   above the JSON estimate of the files read (section 17.3: 3 bytes + 104 per value), the peak of
    memory traced by tracemalloc during the run stays below PEAK_FACTOR times --max-memory.
 
 Units: a work unit is about a nanosecond (section 17.2) and a 64-bit word operation takes at
@@ -77,8 +77,8 @@ def run_attack(a, folder, *flags):
 
 
 def json_estimate(data):
-    """Section 17.3: 3 * bytes + 80 * J, J = 1 + the number of bytes , : [ { in the text."""
-    return 3 * len(data) + 80 * (1 + sum(data.count(c) for c in (b",", b":", b"[", b"{")))
+    """Section 17.3: 3 * bytes + 104 * J, J = 1 + the number of bytes , : [ { in the text."""
+    return 3 * len(data) + 104 * (1 + sum(data.count(c) for c in (b",", b":", b"[", b"{")))
 
 
 def words(bits):

@@ -22,12 +22,14 @@ exactmem to decide them:
 
 import hashlib
 import json
+import os
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, strategies as st
 
+import mutation_report
 from conftest import run_checker_inprocess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,8 +101,12 @@ def run(checker, tmp_path_factory):
         assert "Traceback" not in out and "internal checker error" not in out, out[-500:]
         last = out.strip("\n").splitlines()[-1]
         assert last.startswith("s " + checker.VERDICTS[code]), last
+        test = os.environ.get("PYTEST_CURRENT_TEST", "?").split("::")[-1].split(" ")[0].split("[")[0]
+        if go.recording:            # the genuine objects checked while `world` is built are not forgeries
+            mutation_report.fuzz("forgery: " + test[len("test_"):].replace("_", " "), code)   # docs/checker.md
         return code, last
     go.folder = folder
+    go.recording = True
     return go
 
 
@@ -123,6 +129,7 @@ def world(run):
     from exactmem.pipeline import certify_dataset
 
     certs, witnesses, suffice = [], [], []
+    run.recording = False
     for k, (cid, kw) in enumerate(SPECS):
         ds = random_dataset(**kw)
         cert = certify_dataset(cid, ds)
@@ -154,6 +161,7 @@ def world(run):
             suffice.append({"cert": c, "path": run.folder / sname, "kind": kind, "mode": mode})
     assert {w["kind"] for w in witnesses} == {"fixed", "float"} and len(witnesses) >= 6
     assert {s["mode"] for s in suffice} >= {"exact", "decoded", "relabelled"}
+    run.recording = True
     return {"certs": certs, "witnesses": witnesses, "suffice": suffice}
 
 
