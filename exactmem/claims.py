@@ -192,7 +192,7 @@ class Runner:
         """Build, write ``out/name.json`` atomically, run check.py.  Returns (certificate,
         {"verdict", "exit", "build_s", "check_s", "path", "bytes"})."""
         from .certificate import certificate_bytes, write_atomic
-        from .cli import LONG_RUN_LIMITS, run_checker
+        from .checker import LONG_RUN_LIMITS, run_checker
         from .pipeline import certify_dataset, certify_with_data
 
         self.log(f"{name}: building {cid}")

@@ -6,16 +6,15 @@ from __future__ import annotations
 import argparse
 import os
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 from . import __version__
 from .certificate import certificate_bytes, dataset_file_bytes, write_atomic
+from .checker import run_checker
 from .data import DATA_HELP
 from .errors import ExactmemError, UsageError
 
-CHECKER = Path(__file__).resolve().parent.parent / "certificates" / "check.py"
 GOLDEN = Path(__file__).resolve().parent.parent / "certificates" / "golden"
 
 
@@ -30,28 +29,6 @@ def _widths(text: str, flag: str = "--widths") -> list:
     except ValueError:
         raise UsageError(f"{flag} expects comma-separated integers, got {text!r}") from None
     return w
-
-
-def checker_path() -> Path:
-    if not CHECKER.exists():
-        raise UsageError(f"checker not found at {CHECKER} (install exactmem from its source tree)")
-    return CHECKER
-
-
-# Budgets for certificates exactmem has just built itself at sizes past the checker's defaults
-# (about 30 s and 1 GiB, docs/checker.md): the project's own long runs pass these.
-LONG_RUN_LIMITS = ("--max-work", str(10 ** 13), "--max-memory", str(1 << 35))
-
-
-def run_checker(cert_path, quiet=False, capture=False, extra=()):
-    """Run certificates/check.py in an isolated interpreter; return its exit code
-    (and its verdict line when ``capture``).  ``extra``: more checker flags (limits)."""
-    cmd = [sys.executable, "-I", "-S", str(checker_path()), str(cert_path)] + (["-q"] if quiet else []) + list(extra)
-    if not capture:
-        return subprocess.call(cmd)
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    lines = done.stdout.strip().splitlines()
-    return done.returncode, (lines[-1] if lines else "no verdict")
 
 
 def cmd_list(args) -> int:

@@ -43,8 +43,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -973,19 +971,11 @@ def _log2_floor(q: Fraction) -> int:
     return e if q >= Fraction(2) ** e else e - 1
 
 
-def _checker():
-    return Path(__file__).resolve().parent.parent / "certificates" / "check.py"
-
-
 def _run_checker(path, against=None) -> tuple[int, str]:
     """check.py on a certificate, or (``against`` the source certificate it refutes) on a witness."""
-    if against is None:
-        cmd = [sys.executable, "-I", "-S", str(_checker()), "-q", str(path)]
-    else:
-        cmd = [sys.executable, "-I", "-S", str(_checker()), "--witness", str(path), "--against", str(against), "-q"]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    lines = done.stdout.strip().splitlines()
-    return done.returncode, lines[-1] if lines else "no verdict"
+    from .checker import run_checker
+
+    return run_checker(path, quiet=True, capture=True, against=against)
 
 
 def analyze(cert_path, tol=None, formats=DEFAULT_FORMATS, out_dir=None, window: int = 4, check: bool = True,

@@ -52,7 +52,7 @@ def _row(cert: dict, W, t_build: float, t_check, verdict: str) -> dict:
 
 def certify_one(spec_or_ds, options: dict, out_path: Path, seed=None, classes=None, check=True) -> tuple:
     """(certificate, dataset, row) for one yy26 build; the certificate is written to ``out_path``."""
-    from .cli import run_checker
+    from .checker import run_checker
     from .pipeline import certify_with_data
 
     t0 = time.perf_counter()
