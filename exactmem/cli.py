@@ -400,6 +400,12 @@ def main(argv=None) -> int:
     except MemoryError:
         print("exactmem: error: out of memory", file=sys.stderr)
         return 4
+    except Exception as e:             # a bug in exactmem, not the user's input: one line, exit 70
+        if os.environ.get("EXACTMEM_DEBUG"):
+            raise
+        print(f"exactmem: internal error ({type(e).__name__}: {str(e)[:200]}); please report it "
+              f"(EXACTMEM_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

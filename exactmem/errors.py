@@ -9,6 +9,8 @@ Exit codes of the ``exactmem`` command (the checker has its own, see
 * 4 a resource limit was hit
 * 5 usage or I/O error (unknown command, unreadable file, ...)
 * 1 the certificate written was rejected by the checker (``check``, ``demo``, ``regress``)
+* 70 internal error: a bug in exactmem, never the user's input (please report it; nothing is
+  written; ``EXACTMEM_DEBUG=1`` shows the traceback)
 * 130 interrupted (Ctrl-C); 141 the output pipe was closed (e.g. piped into ``head``)
 """
 
@@ -33,3 +35,10 @@ class ResourceError(ExactmemError):
 
 class UsageError(ExactmemError):
     exit_code = 5
+
+
+class InternalError(ExactmemError):
+    """A bug in exactmem (for example a construction whose network misses a data point): the
+    tool refuses to certify and says so, with its own exit code."""
+
+    exit_code = 70

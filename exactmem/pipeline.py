@@ -11,7 +11,7 @@ from . import generalposition
 from .certificate import build_certificate
 from .constructions import GENERAL_POSITION, registry
 from .engine import forward
-from .errors import ConstructionError, UsageError
+from .errors import InternalError, UsageError
 
 
 def _log(verbose: bool, msg: str, t0: float) -> None:
@@ -87,7 +87,8 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
     targets = ds.targets()
     for i, (out, y) in enumerate(zip(outputs, targets)):
         if out != y:   # a construction bug, never a user error: refuse to certify it
-            raise ConstructionError(f"internal error: {construction_id} misses point {i} ({out} != {y})")
+            raise InternalError(f"internal error: {construction_id} misses point {i} ({out} != {y}); "
+                                "nothing was certified")
     if recipe is None:
         recipe = {"data": ds.source or "in-memory", "options": recorded, "seed": None, "classes": None}
     construction = {"id": entry.id, "paper": entry.paper, "theorem": entry.theorem}

@@ -68,3 +68,26 @@ def test_check_passes_the_checker_verdict_through(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     assert main(["check", str(bad)]) == 2
+
+
+def test_internal_errors_are_one_line_with_exit_70(tmp_path, monkeypatch, capsys):
+    """A construction bug (its network misses a point) and any unexpected exception are exit 70,
+    one line on stderr, and nothing is written."""
+    import exactmem.pipeline as pipeline
+    from exactmem import cli
+
+    out = tmp_path / "c.json"
+    argv = ["build", "zhang17", "--data", "random:n=4,d=1,seed=0", "-o", str(out)]
+    real = pipeline.forward
+    monkeypatch.setattr(pipeline, "forward", lambda net, pts: [tuple(v + 1 for v in o) for o in real(net, pts)])
+    assert cli.main(argv) == 70
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("exactmem:")]      # progress lines aside
+    assert len(errors) == 1 and "misses point 0" in errors[0] and not out.exists()
+    monkeypatch.setattr(pipeline, "forward", lambda net, pts: 1 // 0)
+    assert cli.main(argv) == 70
+    err = capsys.readouterr().err
+    assert "internal error (ZeroDivisionError" in err and "Traceback" not in err and not out.exists()
+    monkeypatch.setenv("EXACTMEM_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.main(argv)

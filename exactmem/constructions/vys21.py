@@ -15,7 +15,7 @@ import random
 from fractions import Fraction
 
 from ..data import Dataset, sqrt_upper
-from ..errors import ConstructionError, DataError
+from ..errors import ConstructionError, DataError, InternalError
 from ..gadgets import (Expr, RegisterNet, bit_test, gate, lookup_parallel, lookup_sequential, step_pair,
                        step_value, window, window_value)
 from . import DISTINCT, Built, Claim, network_from_rational_layers
@@ -257,7 +257,7 @@ def theorem_3_1(ds: Dataset, block_size: int | None = None, seed: int = 0, direc
     out = (v("y") if net.has("y") else Expr()) + v("q")
     network = network_from_rational_layers(ds.d, net.output([out]))
     if network.width > 12:
-        raise AssertionError(f"VYS21 layout produced width {network.width} > 12")
+        raise InternalError(f"VYS21 layout produced width {network.width} > 12")
     src = "VYS21 Thm 3.1"
     claims = [
         DISTINCT,

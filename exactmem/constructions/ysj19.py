@@ -13,7 +13,7 @@ from fractions import Fraction
 from math import ceil
 
 from ..data import Dataset
-from ..errors import ConstructionError, DataError
+from ..errors import ConstructionError, DataError, InternalError
 from ..gadgets import Expr, RegisterNet, hardtanh_to_relu, zero_rows
 from ..projection import distinct_projection
 from ..projection import dot as _dot
@@ -91,7 +91,8 @@ def _h3_unit(slots, kappa, eps_of, cap, h, real_counts):
     S = [Fraction(max(ceil(R), 1))]
     for k in range(C - 1):
         S.append((S[k] * a[k] + eps[k] * (y[k] - y[k + 1])) / c[k])
-    assert all(s >= t for s, t in zip(S, th)), "chain slope below a saturation threshold"
+    if not all(s >= t for s, t in zip(S, th)):
+        raise InternalError("chain slope below a saturation threshold")
     Z = [y[0] + eps[0] * S[0] * (kappa[0] - tau[0])]
     Z += [y[k] + eps[k] * S[k] * (kappa[k + 1] - tau[k]) for k in range(C)]
     return Z
@@ -442,7 +443,8 @@ def proposition_3_4(ds: Dataset, widths, blocks=None, activation: str = "hardtan
         cap = (W[l - 1] - r) * 2 * q
         runs.append((start, min(n, start + cap), q))
         start = min(n, start + cap)
-    assert start == n, "capacity check passed but points are left over"
+    if start != n:
+        raise InternalError("capacity check passed but points are left over")
     block_data = {}
     for j, (lo, hi, q) in enumerate(runs, 1):
         if hi > lo:
@@ -480,7 +482,7 @@ def proposition_3_4(ds: Dataset, widths, blocks=None, activation: str = "hardtan
                         e = e + w * net.value(f"r{k}")
                     layer[f"p{o}_{h}"] = e
         if len(layer) > W[ell - 1]:
-            raise AssertionError(f"layer {ell} needs {len(layer)} units, width {W[ell - 1]}")
+            raise InternalError(f"layer {ell} needs {len(layer)} units, width {W[ell - 1]}")
         for i in range(W[ell - 1] - len(layer)):
             layer[f"zero{i}"] = Expr()
         net.add_layer(layer, "hardtanh")
@@ -561,7 +563,7 @@ def corollary_4_2(ds: Dataset, widths=None, activation: str = "relu") -> Built:
         raise ConstructionError(f"width d1 = {width} inadmissible for {activation}: need d1 >= {k2}N/dx + {k2}dy, "
                                 f"i.e. dx*d1 = {dx * width} >= {k2 * n + k2 * C * dx}")
     if width < need:      # cannot happen when the inequality holds: sum ceil(n_k/dx) <= N/dx + dy
-        raise AssertionError(f"{need} units needed, width {width}")
+        raise InternalError(f"{need} units needed, width {width}")
     W1, b1, W2 = [], [], [[] for _ in range(C)]
     margins = []
     for k, group in groups:
@@ -625,7 +627,8 @@ def _margin_and_scale(a, c, pos, members):
     support = [(k, ak) for k, ak in enumerate(a) if ak]
     dists = [abs(sum(ak * p[k] for k, ak in support) - c) for j, p in enumerate(pos) if j not in members]
     m = min(dists) if dists else Fraction(2)
-    assert m > 0, "a moved point landed on a later hyperplane"
+    if m <= 0:
+        raise InternalError("a moved point landed on a later hyperplane")
     return m, (max(1, -(-2 // m)) if m < 2 else 1)
 
 
@@ -693,10 +696,12 @@ def _thm41_place(segments, widths, G: int, per: int):
                 if take:
                     mine.append((b, take))
                 left -= take
-            assert left == 0, "a segment too small for a bump"
+            if left != 0:
+                raise InternalError("a segment too small for a bump")
             seg_of.append(si)
             parts.append(mine)
-    assert len(parts) == G, "the layout holds fewer groups than planned"
+    if len(parts) != G:
+        raise InternalError("the layout holds fewer groups than planned")
     return seg_of, parts
 
 
@@ -803,7 +808,8 @@ def _thm41_line(X, groups, C: int, widths, seg_of, parts, activation: str):
             aw, aa = _dot(a, w), _dot(a, a)
             v = [wi - aw / aa * ai for wi, ai in zip(w, a)]
             kap = _dot(w, v)
-            assert kap > 0 and _dot(a, v) == 0
+            if not (kap > 0 and _dot(a, v) == 0):
+                raise InternalError("a hyperplane normal is not orthogonal to the group (kappa <= 0)")
             forbidden = set()                        # pushes landing a member on a later hyperplane
             for h in range(G):
                 if seg_of[h] > si and _dot(planes[h][0], v) != 0:

@@ -24,7 +24,7 @@ from fractions import Fraction
 
 from ..data import Dataset
 from ..network import Network
-from ..errors import ConstructionError, UsageError
+from ..errors import ConstructionError, InternalError, UsageError
 from ..gadgets import (Expr, RegisterNet, bit_test, gate, lookup_parallel, step_pair, step_value, window,
                        window_value)
 from . import DISTINCT, Built, Claim, network_from_rational_layers
@@ -530,7 +530,7 @@ def theorem_r1(ds: Dataset, width: int | None = None, depth: int | None = None, 
     else:
         network = build_depth2(ds.d, w, b, pts)
     if network.depth != pl.depth or network.width > min(W, pl.width):
-        raise AssertionError(f"yy26 layout: depth {network.depth} (plan {pl.depth}), width {network.width} "
+        raise InternalError(f"yy26 layout: depth {network.depth} (plan {pl.depth}), width {network.width} "
                              f"(target {W}, formula {pl.width})")
 
     min_sq = ds.min_sq_distance()
