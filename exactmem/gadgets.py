@@ -144,7 +144,8 @@ class RegisterNet:
 
 
 # ---------------------------------------------------------------------------------------------
-# The gadgets (VYS21 spec section 3).  Each is exact on the values that occur at the data.
+# The gadgets of VYS21's Stages II and III (docs/vys21.md, "How the network works").  Each is
+# exact on the values that occur at the data.
 
 def carry(net: RegisterNet, name: str) -> dict:
     """Identity carry: sigma(c) = c for a register known to be >= 0 at the data."""

@@ -147,7 +147,7 @@ def separating_hyperplane(points, group: list) -> tuple:
 
 
 # ---------------------------------------------------------------------------------------------
-# The full certificate of general position (spec ysj2019-sec4-bounds.md section 4.2)
+# The full certificate of general position (docs/ysj19.md, "The full test, on request")
 
 def _det(M) -> int:
     """Determinant of a square integer matrix by Bareiss' fraction-free elimination."""
@@ -198,7 +198,7 @@ def general_position_witness(points):
     Assumption 4.1 as docs/ysj19.md reads it, also for N <= d); otherwise the sorted 0-based
     indices of an affinely dependent set of at most d+1 points.
 
-    Spec section 4.2: for every (d-1)-subset S (base point p = its first point) and every
+    The test: for every (d-1)-subset S (base point p = its first point) and every
     j > max S, the normal n of {x_s - p} u {x_j - p}; n = 0 means S u {j} is dependent, and two
     j's giving the same hyperplane (n, n.p) mean S u {j', j} is.  Exactly C(N, d) normals."""
     from itertools import combinations

@@ -1,7 +1,6 @@
 """YSJ19 Theorem 3.3 made checkable: exact linear pieces of a network on a segment.
 
-Spec ``shared/papers/ysj2019-sec4-bounds.md`` section 6; the math in our words is in
-``docs/ysj19.md`` ("Theorem 3.3").
+The math in our words is in ``docs/ysj19.md`` ("Theorem 3.3").
 
 * :func:`count_pieces` -- the number of maximal affine pieces of a scalar network output on a
   segment u -> v with rational endpoints, exactly (Fractions and the exact engine only).  The
@@ -11,11 +10,11 @@ Spec ``shared/papers/ysj2019-sec4-bounds.md`` section 6; the math in our words i
   output is affine between consecutive candidates and the pieces are 1 + the number of slope
   changes.
 * :func:`tight_bound`, :func:`paper_bound` -- what the count can be at most for an architecture:
-  the product prod_l (1 + (p_l - 1) d_l) over the hidden maps (tight count, spec section 6.2),
+  the product prod_l (1 + (p_l - 1) d_l) over the hidden maps (the layer-by-layer count),
   and the paper's (p-1)d1 + 1 (2-layer) or p(p-1)d1d2 + (p-1)d2 + 1 (3-layer) pieces.
 * :func:`witness` -- the theorem's dataset x_i = i e1, y_i = (-1)^i with N = P + 2, and the exact
   facts that can be checked about it (alternation, N >= P + 2, a given network misses a point).
-* :func:`sawtooth`, :func:`survey` -- the structured network of spec section 6.4 and a seeded
+* :func:`sawtooth`, :func:`survey` -- a structured ReLU network with many pieces and a seeded
   random-network survey of the measured maximum piece counts against both bounds.
 
 This module evaluates networks (with :func:`exactmem.engine.forward`); it is not a construction.
@@ -40,7 +39,7 @@ MAX_POINTS = 20_000         # candidate breakpoints before ResourceError (exit 4
 
 
 # ---------------------------------------------------------------------------------------------
-# The exact counter (spec section 6.1)
+# The exact counter (docs/ysj19.md, "The exact counter")
 
 @dataclass(frozen=True)
 class PieceCount:
@@ -99,7 +98,7 @@ def _check_segment(network: Network, u, v) -> tuple:
 
 def count_pieces(network: Network, u, v, max_points: int = MAX_POINTS) -> PieceCount:
     """Maximal affine pieces of the scalar output of ``network`` on x(tau) = u + tau (v - u),
-    tau in [0, 1], exactly (spec section 6.1).
+    tau in [0, 1], exactly.
 
     T starts as {0, 1}.  For every hidden map in order, its pre-activations are evaluated
     exactly at every tau in T; a neuron whose value minus a breakpoint beta of the activation
@@ -136,7 +135,7 @@ def count_pieces(network: Network, u, v, max_points: int = MAX_POINTS) -> PieceC
 
 
 # ---------------------------------------------------------------------------------------------
-# Bounds (spec section 6.2)
+# Bounds (docs/ysj19.md, "The bounds")
 
 def architecture(network: Network) -> tuple:
     """(activations of the hidden maps, their widths) in order."""
@@ -193,11 +192,11 @@ def bound_claims(activation: str, widths) -> list:
     return [("pieces-bound-paper", f"pieces_on_segment <= {p * (p - 1)} * d1 * d2 + {a}d2 + 1",
              f"{src} (3-layer, p = {p}): the paper's p(p-1)d1d2 + (p-1)d2 + 1 pieces on any line"),
             ("pieces-bound-tight", f"pieces_on_segment <= ({a}d1 + 1) * ({a}d2 + 1)",
-             "docs/ysj19.md (spec 6.2): the layer-by-layer count ((p-1)d1 + 1)((p-1)d2 + 1) pieces on any line")]
+             "docs/ysj19.md (The bounds): the layer-by-layer count ((p-1)d1 + 1)((p-1)d2 + 1) pieces on any line")]
 
 
 # ---------------------------------------------------------------------------------------------
-# The counting lemma and the witness (spec section 6.3)
+# The counting lemma and the witness (docs/ysj19.md, "The witness and the counting lemma")
 
 LEMMA = ("Counting lemma: if f is continuous and piecewise linear on [t_1, t_N], t_1 < ... < t_N, "
          "f(t_i) = y_i and consecutive differences strictly alternate in sign, "
@@ -293,12 +292,14 @@ def misses(network: Network, ds: Dataset):
 
 
 # ---------------------------------------------------------------------------------------------
-# Networks for the survey (spec section 6.4)
+# Networks for the survey (docs/ysj19.md, "Measured")
 
 def sawtooth(d1: int, d2: int) -> tuple:
-    """(network, segment) of spec 6.4, ReLU, dx = 1: layer 1 ReLU(x - i), i = 0..d1-1; layer 2
+    """(network, segment) of the sawtooth, ReLU, dx = 1: layer 1 ReLU(x - i), i = 0..d1-1; layer 2
     unit j = 1..d2 is ReLU(zigzag - j/(d2+1)) with zigzag = ReLU(x) + sum_i 2(-1)^i ReLU(x - i);
-    output sum_j j * unit j; segment [-1/2, d1].  Spec: d1*d2 + floor(d1/2) + 1 pieces."""
+    output sum_j j * unit j; segment [-1/2, d1].  d1*d2 + floor(d1/2) + 1 pieces: d2
+    threshold crossings on each of the d1 monotone stretches of the zigzag, and a turn at each of
+    its floor(d1/2) interior tops."""
     zig = [Fraction(1)] + [Fraction(2 * (-1) ** i) for i in range(1, d1)]
     layers = (
         Layer.from_rationals([[1]] * d1, [-i for i in range(d1)], "relu"),
@@ -309,7 +310,7 @@ def sawtooth(d1: int, d2: int) -> tuple:
 
 
 def random_network(rng: random.Random, sizes, activation: str, scale: int = 8) -> Network:
-    """Weights and biases a/b with a uniform in [-scale, scale] and b in 1..4 (spec 6.4)."""
+    """Weights and biases a/b with a uniform in [-scale, scale] and b in 1..4."""
     layers = []
     for k in range(len(sizes) - 1):
         W = [[Fraction(rng.randint(-scale, scale), rng.randint(1, 4)) for _ in range(sizes[k])]
@@ -346,7 +347,7 @@ SURVEY_CONFIGS = {
 
 
 def survey(trials: int = 20, seed: int = 0, configs=None, log=None) -> list:
-    """Measured maximum pieces per architecture: ``trials`` random networks (spec 6.4: integer or
+    """Measured maximum pieces per architecture: ``trials`` random networks (integer or
     small-fraction weights, dx in {1, 2, 3}, integer segment endpoints in [-40, 40]) and as many
     "spread" networks (layer-1 kinks inside the segment), and the sawtooth net (ReLU 3-layer);
     next to the tight count and the paper's bound.  Deterministic for a given seed."""

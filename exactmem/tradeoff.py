@@ -209,7 +209,7 @@ def _plot(rows, cert, ds, png: Path, title: str) -> bool:
     ax.plot(grid, [c / W for W in grid], "--", color="C2",
             label=f"W·L = {c:.0f} (= {c / math.sqrt(n * lg):.1f}·√(N log₂ 1/δ))" if lg == lg else f"W·L = {c:.0f}")
     lmin = [(W, yy26.depth_lower_bound(n, d, W)) for W in grid]
-    ax.step(*zip(*lmin), ":", where="post", color="C3", label="VC lower bound L_min(W) (BHLM form, §8a)")
+    ax.step(*zip(*lmin), ":", where="post", color="C3", label="VC lower bound L_min(W) (BHLM form)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("target width W (measured width <= W)")

@@ -478,8 +478,8 @@ def attack_g_wide_lcm(scale=1.0):
 
     Attacked: apply_layer's c = math.lcm(*ds) over the layer: the lcm grows to 16 M bits, and
     math.lcm folds it pairwise (quadratic), then every neuron's value is scaled to it
-    (v * (c // q): 294,000 numbers of 16 M bits, 600 GB).  (The brief said ~500,000 64-bit
-    denominators; 294,000 53-bit ones is what fits in 10 MB.)  Output weights 1, 0, 0, ...: the
+    (v * (c // q): 294,000 numbers of 16 M bits, 600 GB).  (~500,000 64-bit denominators was the
+    target; 294,000 53-bit ones is what fits in 10 MB.)  Output weights 1, 0, 0, ...: the
     output is 1/p_0, exact; valid, real verdict VERIFIED."""
     width = _scaled(FILE_BUDGET // 34, scale, 2)
     ps = probable_primes_below(1 << 53, width)

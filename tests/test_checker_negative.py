@@ -147,7 +147,7 @@ MESSAGE = {
     "dataset-file-traversal.json": "dataset.file",
     "dataset-file-missing.json": "cannot read dataset file",
     "sha256-wrong.json": "certificate_sha256 mismatch",
-    # issue 8
+    # network shape
     "network-layer-missing.json": "sizes.depth: certificate says 3, recomputed 2",
     "network-weights-transposed.json": "s REJECTED point 0 output 0: network computes",
     "network-weights-transposed-shape.json": "layer 2.weights: expected 1 entries, found 5",

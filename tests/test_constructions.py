@@ -73,8 +73,8 @@ def test_ysj19_default_widths_are_admissible_and_minimal(ds, activation):
 @pytest.mark.parametrize("n,expected", [(1, (2, 2)), (2, (2, 2)), (3, (2, 2)), (5, (2, 4)), (8, (2, 4)),
                                         (16, (4, 4)), (17, (4, 6)), (60, (6, 10)), (100, (10, 10)),
                                         (1000, (28, 36))])
-def test_default_widths_match_the_spec_table(n, expected):
-    # ysj2019.md section 9, examples for dx = 1, dy = 1 (hard-tanh; ReLU is twice that).
+def test_default_widths_match_the_table(n, expected):
+    # docs/ysj19.md, "Default widths", for dx = 1, dy = 1 (hard-tanh; ReLU is twice that).
     assert ysj19.default_widths(n, 1, 1, "hardtanh") == expected
     assert ysj19.default_widths(n, 1, 1, "relu") == (2 * expected[0], 2 * expected[1])
 
@@ -85,8 +85,8 @@ def worked_example():
     return Dataset(tuple(tuple(Fraction(v) for v in p) for p in pts), tuple((Fraction(y),) for y in ys)).validate()
 
 
-def test_ysj19_worked_example_matches_the_spec():
-    """ysj2019.md section 11: N = 8, tight widths (4, 2); its published layer-2 weights."""
+def test_ysj19_worked_example():
+    """docs/ysj19.md's worked example: N = 8, tight widths (4, 2); its layer-2 weights."""
     ds = worked_example()
     built = ysj19.theorem_3_1(ds, widths=[4, 2], activation="hardtanh")
     assert built.info["T"] == 3
@@ -112,7 +112,7 @@ def test_ysj19_refuses_class_labels_and_bad_widths():
 
 
 def test_zhang17_knot_bits_do_not_grow_like_mid():
-    """Spec 2.2: 'knot' weights have bit size independent of N, 'mid' grows about linearly."""
+    """docs/zhang17.md: 'knot' weights have bit size independent of N, 'mid' grows about linearly."""
     from exactmem.data import random_dataset
     bits = {}
     for n in (10, 80):

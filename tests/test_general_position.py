@@ -60,7 +60,7 @@ def _classes(n, k):
 
 def test_collinear_points_of_different_groups_pass_the_construction_but_not_the_full_test(checker, tmp_path):
     # Three collinear points in three different groups: the construction-level test accepts them
-    # (spec section 4.1), the full test names them, and a certificate claiming general position
+    # (docs/ysj19.md), the full test names them, and a certificate claiming general position
     # for them is rejected by the checker.
     pts = [(Fraction(0), Fraction(0)), (Fraction(1), Fraction(1)), (Fraction(2), Fraction(2)),
            (Fraction(5), Fraction(-1)), (Fraction(-3), Fraction(4)), (Fraction(7), Fraction(3))]

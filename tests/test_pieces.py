@@ -168,7 +168,7 @@ def test_counts_are_maximal_pieces_by_sampling(case):
 
 
 def test_bounds_formulas():
-    # spec section 6.2: the paper's count, and the tight one (d1+1)(d2+1) for ReLU
+    # docs/ysj19.md, "The bounds": the paper's count, and the layer-by-layer one (d1+1)(d2+1) for ReLU
     for d1 in range(1, 6):
         assert pieces.paper_bound(2, (d1,)) == d1 + 1 and pieces.paper_bound(3, (d1,)) == 2 * d1 + 1
         for d2 in range(1, 6):
@@ -194,9 +194,9 @@ def test_two_layer_bound_is_attained(act, data):
 
 
 @pytest.mark.parametrize("d1,d2", [(2, 2), (4, 4), (8, 8), (10, 5), (3, 7)])
-def test_sawtooth_count_from_the_spec(d1, d2):
+def test_sawtooth_count_formula(d1, d2):
     net, (u, v) = pieces.sawtooth(d1, d2)
-    assert pieces.count_pieces(net, u, v).pieces == d1 * d2 + d1 // 2 + 1     # spec section 6.4
+    assert pieces.count_pieces(net, u, v).pieces == d1 * d2 + d1 // 2 + 1     # docs/ysj19.md, "Measured"
     assert pieces.count_pieces(net, u, v).pieces <= (d1 + 1) * (d2 + 1)
 
 
@@ -240,7 +240,7 @@ def collinear(draw, min_n=2, max_n=14):
 @given(ds=collinear(min_n=3))
 def test_lemma_is_tight_on_zhang_knot(ds):
     """Alternating labels along the line: zhang17 knot has exactly N - 1 pieces on [x_(1), x_(N)]
-    (the lemma's count), zhang17 mid has N (spec 6.4)."""
+    (the lemma's count), zhang17 mid has N."""
     built = theorem_3_3(ds)
     w = built.dataset
     u, v = built.segment

@@ -350,7 +350,7 @@ def test_golden_certificates_verify(tmp_path):
 
 
 # Disagreements found while writing docs/certificate-format.md, since fixed in check.py: the
-# schema (and the spec) reject these, and the checker must answer MALFORMED.
+# schema (and the format text) reject these, and the checker must answer MALFORMED.
 KNOWN = [
     ("version-trailing-newline", SMALL, _set(("version",), "1.0\n"),
      "check.py: version regex uses '$', which matches before a final newline (VERIFIED)"),
@@ -370,7 +370,7 @@ KNOWN = [
      "check.py: a non-integer class label is REJECTED (exit 1), not MALFORMED"),
     ("claim-with-comment", SMALL, _set(("claims", 3, "statement"), "d1 <= N # N hidden units"),
      "check.py: claims are parsed with Python's ast, which accepts comments, 0x/0o/0b/_ literals "
-     "and NFKC identifiers beyond the spec's grammar (VERIFIED)"),
+     "and NFKC identifiers beyond the format's grammar (VERIFIED)"),
 ]
 
 

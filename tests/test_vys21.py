@@ -71,8 +71,8 @@ def worked_example():
     return Dataset(tuple(tuple(F(v) for v in p) for p in pts), (1, 2, 3, 1, 2, 3, 1, 2), "classification", 3).validate()
 
 
-def test_worked_example_of_the_spec():
-    """vys2021.md section 8 with its fixed direction v = (2, 3): depth 26, width 10, 1309 / 400."""
+def test_worked_example():
+    """docs/vys21.md's worked example with its fixed direction v = (2, 3): depth 26, width 10, 1309 / 400."""
     built = vys21.theorem_3_1(worked_example(), direction=[2, 3])
     net = built.network
     assert built.info["stage1"]["z_max"] == "160" and built.info["rho"] == 8 and built.info["T"] == 8

@@ -48,7 +48,7 @@ def test_prop32_tight(checker, tmp_path_factory, ds, activation, encoding, p, ex
 @given(ds=regression_datasets(max_n=28, max_dy=3), split=st.integers(0, 100), first=st.sampled_from([1, 2]),
        activation=st.sampled_from(["hardtanh", "relu"]))
 def test_prop34_tight_two_blocks(checker, tmp_path_factory, ds, split, first, activation):
-    """ysj2019.md section 12: widths [1|2, 2M1+1, 2dy+1, dy+1, 2M2+dy, 3dy, dy], l = (2, 5),
+    """A tight two-block family (docs/ysj19.md): widths [1|2, 2M1+1, 2dy+1, dy+1, 2M2+dy, 3dy, dy], l = (2, 5),
     equality in the sum when N = 4(M1 + M2)."""
     dy = ds.dy
     M = -(-ds.n // 4)
@@ -78,7 +78,7 @@ def test_prop34_automatic_blocks_or_a_clear_refusal(ds, widths):
 
 def test_prop34_refusals_name_the_condition():
     ds = random_dataset(n=12, d=2, dy=1, seed=0)
-    cases = [([3, 3, 1, 1, 3, 3], [1, 3, 5], "d_3 = 1, d_4 = 1 must both be >= r_2 = 2"),   # spec's counterexample
+    cases = [([3, 3, 1, 1, 3, 3], [1, 3, 5], "d_3 = 1, d_4 = 1 must both be >= r_2 = 2"),   # docs/ysj19.md's counterexample
              ([4, 4, 4, 4], [1, 2], "l_1 + 1 = 2 >= l_2 = 2"),
              ([6, 6, 1, 6, 6, 1], [1, 4], "layer 3 between blocks 1 and 2: d_3 = 1 < dy + 1 = 2"),
              ([2, 2, 2], [1], "capacity"),
@@ -135,7 +135,7 @@ def test_cor42_at_the_least_admissible_width(checker, tmp_path_factory, ds, acti
 
 def test_cor42_worked_example_and_a_collinear_refusal():
     F = Fraction
-    pts = [(0, 0), (4, 1), (1, 3), (-2, 2), (3, -2), (-1, -2)]          # ysj2019-sec4-bounds.md 3.3
+    pts = [(0, 0), (4, 1), (1, 3), (-2, 2), (3, -2), (-1, -2)]          # docs/ysj19.md's worked example
     ds = Dataset(tuple(tuple(F(v) for v in p) for p in pts), (1, 1, 2, 2, 2, 1), "classification", 2).validate()
     built = ysj19.corollary_4_2(ds)
     assert built.info["groups"] == 4 and built.network.hidden_widths == [4 * 6 // 2 + 4 * 2]
@@ -169,7 +169,7 @@ def test_thm41_resnet(checker, tmp_path_factory, ds):
 
 
 def test_thm41_worked_example_pushes():
-    """ysj2019-sec4-bounds.md 5.1a: shift (5, 4), pushes +5, +6, +2, +6, 16 + 4 hidden nodes."""
+    """docs/ysj19.md's worked example: shift (5, 4), pushes +5, +6, +2, +6, 16 + 4 hidden nodes."""
     F = Fraction
     pts = [(0, 0), (4, 1), (1, 3), (-2, 2), (3, -2), (-1, -2)]
     ds = Dataset(tuple(tuple(F(v) for v in p) for p in pts), (1, 1, 2, 2, 2, 1), "classification", 2).validate()

@@ -145,7 +145,7 @@ def test_default_one_group_per_block(checker, tmp_path_factory, ds, activation):
 
 
 def test_worked_example_hardtanh():
-    """Spec 5.1a data: the pushes (+5, +6, +2, +6) do not depend on the bump, 2 units per block."""
+    """The worked example's data (docs/ysj19.md): the pushes (+5, +6, +2, +6) do not depend on the bump, 2 units per block."""
     pts = [(0, 0), (4, 1), (1, 3), (-2, 2), (3, -2), (-1, -2)]
     ds = Dataset(tuple(tuple(F(v) for v in p) for p in pts), (1, 1, 2, 2, 2, 1), "classification", 2).validate()
     built = ysj19.theorem_4_1(ds, activation="hardtanh")
@@ -183,7 +183,7 @@ def test_several_groups_per_block_at_the_tight_bound(checker, tmp_path_factory, 
 
 @given(ds=gp_class_datasets(max_n=16), activation=st.sampled_from(["relu", "hardtanh"]))
 def test_narrow_one_node_per_block(checker, tmp_path_factory, ds, activation):
-    """Spec 5.4: every residual block has one node; sum d_l = L - 1 at the tight bound."""
+    """The narrow variant: every residual block has one node; sum d_l = L - 1 at the tight bound."""
     S = tight_sum(ds, activation)
     widths = [1] * S
     opts = {"activation": activation, "block_widths": widths}
@@ -221,7 +221,7 @@ def splits(draw, total, per):
 @given(data=st.data(), ds=gp_class_datasets(max_n=16), activation=st.sampled_from(["relu", "hardtanh"]))
 def test_random_admissible_splits(checker, tmp_path_factory, data, ds, activation):
     """Any split of the least admissible sum: built exactly, or refused with a message naming a
-    block, and refused only when neither of the spec's fallbacks (5.3a) applies."""
+    block, and refused only when neither whole groups per block nor runs apply."""
     k, G = PER[activation], n_groups(ds)
     widths = data.draw(splits(tight_sum(ds, activation), k))
     opts = {"activation": activation, "block_widths": widths}

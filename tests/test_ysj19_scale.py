@@ -1,4 +1,4 @@
-"""YSJ19 constructions at a few hundred points (the issue's "N up to a few hundred"), at their
+"""YSJ19 constructions at a few hundred points (N up to a few hundred), at their
 tight widths, each certificate verified by the independent checker.  Few examples per test: the
 small-N property tests (test_constructions.py, test_ysj19_props.py) do the adversarial coordinates;
 these check that nothing breaks with scale (many cells, many groups, long pushes)."""

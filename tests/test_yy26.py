@@ -1,4 +1,4 @@
-"""YY26 (family YY-R of our spec): the planner's networks memorize random class datasets at every
+"""YY26 (our family YY-R, docs/yy26.md): the planner's networks memorize random class datasets at every
 target width, meet the depth/width formulas and the proved bounds, their certificates pass the
 independent checker (and tampered ones do not), and impossible requests are refused with numbers."""
 
@@ -67,14 +67,14 @@ def check_planned(ds, built, W):
     assert net.width <= min(W, pl.width)
     c = pl.cfg
     assert net.depth == (c["nb"] + c["r"] * (info["F"] + 1) + 2 if pl.mode == "D" else c["G"] + 2)
-    # Theorem R1.1 / R1.2 as proved in spec 6.2 (also claimed in the certificate).
+    # Theorem R1.1 / R1.2 as proved in docs/yy26.md (also claimed in the certificate).
     if W >= 8:                  # L < 2 sqrt(N(F+1)/(p b2)) + F + 4, squared in integers
         p, F = (W - 2) // 6, info["F"]
         b2 = (W - 1 - p) // 2
         assert net.depth < F + 4 or p * b2 * (net.depth - F - 4) ** 2 < 4 * ds.n * (F + 1)
     if W >= 7:
         assert (net.depth - 3) * (W - 6) * (W - 5) < 16 * ds.n
-    if pl.mode == "S":          # no big integers after layer 1 (spec 5): rho + lambda + 3 bits, +1 convention
+    if pl.mode == "S":          # no big integers after layer 1: rho + lambda + 3 bits, +1 convention
         assert max(net.sizes()["layer_bits"][1:]) <= info["F"] + 4
 
 
@@ -159,36 +159,36 @@ def test_mode_s_every_configuration(ds, s, m):
 
 
 def worked_example():
-    """Spec section 9: VYS21's eight points scaled by 1/2, labels 1 2 3 1 2 3 1 2, C = 3."""
+    """docs/yy26.md's worked example: VYS21's eight points scaled by 1/2, labels 1 2 3 1 2 3 1 2, C = 3."""
     F = Fraction
     pts = [(0, 0), (1, 0), (0, 1), (1, 1), (-1, F(1, 3)), (F(1, 2), -1), (-1, -1), (F(-1, 3), F(-1, 2))]
     return Dataset(tuple(tuple(F(v) / 2 for v in p) for p in pts), (1, 2, 3, 1, 2, 3, 1, 2),
                    "classification", 3).validate()
 
 
-def test_worked_example_of_the_spec():
+def test_worked_example():
     ds = worked_example()
     built = yy26.theorem_r1(ds, width=5, direction=[2, 3])
     net = built.network
     assert built.info["stage1"]["z_max"] == "160" and (built.info["rho"], built.info["F"]) == (8, 10)
     assert (built.info["mode"], built.info["config"]) == ("S", {"s": 3, "m": 3, "G": 1})
-    # depth 3, width 5, dense 51, nonzero 49; 9 bits in the spec's count = 10 in ours (+1 for integers)
+    # depth 3, width 5, dense 51, nonzero 49; 9-bit integers count as 10 bits in our convention
     assert (net.depth, net.width, net.params_dense, net.params_nonzero, net.bit_complexity) == (3, 5, 51, 49, 10)
-    L2 = net.layers[1]                                             # the ramp layer of spec 9, row by row
+    L2 = net.layers[1]                                             # the ramp layer, row by row
     row = {name: [Fraction(v, den) for v in ws] + [Fraction(bb, den)]
            for name, ws, bb, den in zip(["n0", "a1", "b1", "a2", "b2"], L2.weights, L2.bias, L2.dens)}
     assert row["a1"] == [6, -384, 384, -384, 384, -9] and row["b2"] == [6, -210, 210, 490, -490, -280]
     w, b, pts, rho = sorted_points(ds, direction=[2, 3])
     assert (w, b) == ([64, 96], 80)
     for (p, r, b2), sizes in {(1, 1, 3): (16, 8, 455, 219), (1, 1, 5): (15, 11, 447, 224),
-                              (2, 1, 6): (14, 11, 1034, 362)}.items():      # Mode D rows of spec 9 / prototype
+                              (2, 1, 6): (14, 11, 1034, 362)}.items():      # Mode D on the same points
         got = yy26.build_mode_d(2, [64, 96], 80, pts, p, r, b2, 3, rho)
         assert (got.depth, got.width, got.params_dense, got.params_nonzero) == sizes
         assert forward(got, ds.points) == ds.targets()
 
 
-def test_planner_matches_the_spec_sweep():
-    """Spec 10.3 (N = 10^6, F = 24) and section 8 (L_min at d = 2), and depth 3 from 2 ceil(sqrt N) - 1."""
+def test_planner_table_at_a_million_points():
+    """docs/yy26.md's planner table (N = 10^6, F = 24, L_min at d = 2), and depth 3 from 2 ceil(sqrt N) - 1."""
     rows = {12: (4474, 250002, 115.3), 16: (2889, 111114, 75.1), 64: (623, 4447, 61.6),
             256: (152, 254, 60.1), 512: (80, 65, 44.1), 2001: (31, 3, 1.4)}
     for W, (LD, LS, ratio) in rows.items():
@@ -199,7 +199,7 @@ def test_planner_matches_the_spec_sweep():
         [26, 21, 14, 11, 8, 7, 5, 4, 3]
     for n, W3 in ((10**3, 63), (10**4, 199), (10**5, 633), (10**6, 1999)):
         assert yy26.plan_s(n, W3).depth == 3 and yy26.plan_s(n, W3 - 1).depth > 3
-    # N = 200: s = 14, m = 15 (spec 6.1); N = 400, W = 32: s = 5, m = 9 (ties to the smaller s)
+    # N = 200: s = 14, m = 15 (depth 3); N = 400, W = 32: s = 5, m = 9 (ties to the smaller s)
     assert yy26.plan_s(200, 29).cfg == {"s": 14, "m": 15, "G": 1}
     assert yy26.plan_s(400, 32).cfg == {"s": 5, "m": 9, "G": 9}
 

@@ -425,7 +425,7 @@ def _():
     return dump(cert)
 
 
-# -- network shape (issue 8) -------------------------------------------------------------------
+# -- network shape -----------------------------------------------------------------------------
 
 def encode_neuron(row, bias):
     """Canonical (weights, bias, den) tokens of a neuron given as Fractions."""

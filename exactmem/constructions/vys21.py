@@ -1,8 +1,8 @@
 """Vardi, Yehudai, Shamir (ICLR 2022; arXiv 2110.03187), "On the Optimal Memorization Power of
 ReLU Neural Networks": O~(sqrt N) parameters through bit extraction, and the depth-L version.
 
-Our layout is the one specified in ``shared/papers/vys2021.md`` (the paper's body was not
-available); ``docs/vys21.md`` explains it.  Three stages: (I) one neuron projects the data to a
+The paper's body was not available, so the layout is our own reconstruction from its statement;
+``docs/vys21.md`` explains it.  Three stages: (I) one neuron projects the data to a
 line with gaps >= 2; (II) a lookup finds the point's block and outputs two big integers that
 encode the block's keys and labels; (III) the keys and labels are bit-extracted one slot at a
 time, each key is compared with the projection, and the matching label is output.
@@ -81,7 +81,7 @@ def stage1_projection(ds: Dataset, seed: int = 0, direction=None):
         alpha = Fraction(2) ** e
         w = [alpha * c for c in v]
         # Integer b = ceil(-min) keeps z >= 0; with one point use b = -p exactly, so z = 0 <= R
-        # even when r (hence R) is tiny (spec 3.1, N = 1).
+        # even when r (hence R) is tiny (N = 1, a single point near the origin).
         b = math.ceil(-alpha * ps[0]) if n > 1 else -alpha * ps[0]
         z = [alpha * q + b for q in p]
         z_max = max(z)

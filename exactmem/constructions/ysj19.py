@@ -318,7 +318,8 @@ def proposition_3_2(ds: Dataset, widths=None, activation: str = "relu", output: 
 # Proposition 3.4 (deep and/or narrow)
 
 def _term(W, l, r, dy):
-    """Block j's term in Prop 3.4's sum, or None when d_{l}, d_{l+1} < r_j (spec section 2 [R])."""
+    """Block j's term in Prop 3.4's sum, or None when d_{l}, d_{l+1} < r_j (the room
+    condition the paper leaves implicit, docs/ysj19.md, Proposition 3.4)."""
     a, b = W[l - 1], W[l]
     if a < r or b < r:
         return None
@@ -638,9 +639,9 @@ def thm41_layout(widths, G: int, per: int, dx: int):
     0-based block indices, in block order:
 
     * ``("block", [l], floor(d_l/per))``: whole groups side by side in one block, all reading
-      the block's input (spec section 5.3a);
+      the block's input (docs/ysj19.md, Theorem 4.1, rule 1);
     * ``("run", [j, ..., l], 1)``: one group whose nodes fill consecutive blocks that hold
-      nothing else (the narrow variant of spec section 5.4 generalized: its pushes are
+      nothing else (the one-node-per-block narrow variant, generalized; rule 2: its pushes are
       orthogonal to its own normal, so every node of the run reads the same distance u).
 
     Whole-block placement alone (``readout == "coordinate"``: pushes along class coordinates)
@@ -718,9 +719,10 @@ def _thm41_block(units, width: int, dx: int, activation: str, shift=None):
 
 
 def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
-    """Spec section 5.1 with several whole groups per block (5.3a): block 1 shifts coordinate k
-    of every point to <= -1 (k < dy); a group's bump pushes its points by an integer B along
-    its class coordinate k, up to >= 0.  Returns the residual blocks and informative numbers."""
+    """The default layout with several whole groups per block (docs/ysj19.md, rule 1): block 1
+    shifts coordinate k of every point to <= -1 (k < dy); a group's bump pushes its points by an
+    integer B along its class coordinate k, up to >= 0.  Returns the residual blocks and
+    informative numbers."""
     from ..geometry import separating_hyperplane
 
     offsets, coeffs, scale = THM41_BUMPS[activation]
@@ -774,10 +776,11 @@ def _thm41_coordinate_head(C: int, dx: int, activation: str):
 
 
 def _thm41_line(X, groups, C: int, widths, seg_of, parts, activation: str):
-    """Spec section 5.4, generalized to the segments of :func:`thm41_layout`: the 1-D readout
-    t = w.h with class k <=> t in [T_k, T_{k+1} - 1]; group g pushes along v_g, the part of w
-    orthogonal to its normal a_g, so its distance u_g = K(a_g.h - c_g) is the same at every node
-    of its run.  Returns the residual blocks, (w, T) and informative numbers."""
+    """The narrow variant (docs/ysj19.md, rule 2), generalized to the segments of
+    :func:`thm41_layout`: the 1-D readout t = w.h with class k <=> t in [T_k, T_{k+1} - 1];
+    group g pushes along v_g, the part of w orthogonal to its normal a_g, so its distance
+    u_g = K(a_g.h - c_g) is the same at every node of its run.  Returns the residual blocks,
+    (w, T) and informative numbers."""
     from ..geometry import separating_hyperplane
 
     offsets, coeffs, scale = THM41_BUMPS[activation]

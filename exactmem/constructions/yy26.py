@@ -2,8 +2,8 @@
 networks characterized by width and depth": networks of width W and depth L with
 W^2 L^2 = O(N log(1/delta)) memorize any N delta-separated points with discrete labels.
 
-Only the paper's abstract was available.  The network is the one of our specification
-(``shared/papers/yy2026.md``, "family YY-R", Theorem R1), explained in ``docs/yy26.md``.  It
+Only the paper's abstract was available.  The network is our own layout (we call the family
+YY-R and its size bounds Theorem R1), explained in ``docs/yy26.md``.  It
 reuses the VYS21 Stage I projection (:func:`exactmem.constructions.vys21.stage1_projection`) and
 the gadgets of :mod:`exactmem.gadgets`, and has two layouts:
 
@@ -44,7 +44,7 @@ def _ceil_sqrt(n: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# Planner (spec section 6.1): exact integer depth and width formulas, no network.
+# Planner (docs/yy26.md, "Planner"): exact integer depth and width formulas, no network.
 
 @dataclass(frozen=True)
 class Plan:
@@ -135,11 +135,12 @@ def width_for_depth(n: int, F: int, L: int) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Lower-bound calculator (spec section 8(a)); informative, mpmath decimals, never in a claim.
+# Lower-bound calculator (docs/yy26.md, "Lower-bound calculator"); informative, mpmath decimals,
+# never in a claim.
 
 LOWER_BOUND_SOURCE = ("VC / growth-function bound in the form of Bartlett, Harvey, Liaw, Mehrabian 2019 "
                       "(JMLR 20, proof of Thm 7; ReLU: 2 pieces, degree 1; form recalled, constants not "
-                      "checked against the text; spec yy2026.md section 8(a))")
+                      "checked against the text; docs/yy26.md, Lower-bound calculator)")
 LOWER_BOUND_FORMULA = ("VC_up(n_0..n_L) = max{m >= W_L : m <= L + sum_i W_i log2(4 e m n_i i / W_i)}, "
                        "W_i = sum_{j<=i} (n_{j-1}+1) n_j; a fixed architecture memorizing every labeling "
                        "of N points (C >= 2) needs VC_up >= N; L_min(W) = min{L : VC_up(d, W, ..., W, 1) >= N}")
@@ -147,7 +148,8 @@ LOWER_BOUND_FORMULA = ("VC_up(n_0..n_L) = max{m >= W_L : m <= L + sum_i W_i log2
 
 def vc_upper(widths) -> int:
     """Upper bound on the VC dimension of the ReLU architecture [n_0, n_1, ..., n_L]: the largest
-    m >= W_L with m <= L + sum_i W_i log2(4 e m n_i i / W_i), else W_L (spec 8(a), pitfall 10).
+    m >= W_L with m <= L + sum_i W_i log2(4 e m n_i i / W_i), else W_L (the search starts at m = W_L and
+    returns it when even W_L fails the inequality).
     The set of such m is an interval (the difference is convex in m), so bisection is sound."""
     import mpmath
 
@@ -195,7 +197,7 @@ def lower_bound_report(n: int, d: int, widths_arch, W_act: int, W_target: int) -
         "closed_form": "VCdim = O(P L log P), P ~ W^2 L: W^2 L^2 log2(W^2 L) >~ N, i.e. W^2 L^2 = Omega(N / log N); "
                        "independent of delta",
         "bit_counting": "(B + 1) * P_dense >= N log2 C for a fixed architecture with B-bit parameters "
-                        "(VYS21 T3; claimed in the certificate as `counting`)",
+                        "(the VYS21 counting bound, docs/yy26.md; claimed in the certificate as `counting`)",
         "paper_bound": "Omega(N log(1/delta)) (arXiv abstract page) or Omega(N / log(1/delta)) (HTML v1); "
                        "constant unknown, not printed: see docs/yy26.md",
         "formula": LOWER_BOUND_FORMULA,
@@ -215,14 +217,14 @@ def _input_net(d, w, b):
 
 
 def ramp_bias(C: int, key: int) -> int:
-    """beta of the ramp pair (spec 4.1): sigma(2C z + beta) - sigma(2C z + beta - h) is 0 for
+    """beta of the ramp pair (docs/yy26.md, Mode S): sigma(2C z + beta) - sigma(2C z + beta - h) is 0 for
     z <= key + 1 and h for z >= key + 2, for any |h| <= C - 1 (so 0 at this key's point, h at
     every later point of its block)."""
     return -2 * C * (key + 1) - C
 
 
 def build_mode_s(d, w, b, pts, s: int, m: int, C: int) -> Network:
-    """Mode S (spec section 5): G = ceil(N/(s m)) groups of m blocks of s points; layer l holds
+    """Mode S (docs/yy26.md): G = ceil(N/(s m)) groups of m blocks of s points; layer l holds
     group l's threshold pairs, group l-1's ramps (per-region biases read from its thresholds)
     and the running label y of group l-2.  Depth G + 2."""
     cap = s * m
@@ -244,7 +246,7 @@ def build_mode_s(d, w, b, pts, s: int, m: int, C: int) -> Network:
                 beta = ramp_bias(C, reg[k - 1][1])
                 vals += [beta, beta - (reg[k][2] - reg[k - 1][2])]
             else:
-                vals += [0, 0]          # unused slot: equal biases, the pair cancels (pitfall 2)
+                vals += [0, 0]          # unused slot: equal biases, so its two neurons are equal and cancel
         return vals
 
     def names(g):
@@ -271,7 +273,7 @@ def build_mode_s(d, w, b, pts, s: int, m: int, C: int) -> Network:
             regs, thr = info[g - 1]
             table = [region_values(reg) for reg in regs]
             for j, name in enumerate(names(g)):
-                e = lookup_parallel(v("z"), thr, [row[j] for row in table], f"t{g}_")[1](net)   # spec 4.2
+                e = lookup_parallel(v("z"), thr, [row[j] for row in table], f"t{g}_")[1](net)   # per-region bias
                 layer[name] = e if j == 0 else e + 2 * C * v("z")
         if ell <= G:
             zin = proj if ell == 1 else v("z")
@@ -281,7 +283,7 @@ def build_mode_s(d, w, b, pts, s: int, m: int, C: int) -> Network:
 
 
 def build_mode_d(d, w, b, pts, p: int, r: int, b2: int, C: int, rho: int) -> Network:
-    """Mode D (spec section 6): blocks of s = p r sorted points; in a block, position i goes to
+    """Mode D (docs/yy26.md): blocks of s = p r sorted points; in a block, position i goes to
     lane floor(i/r), round i mod r.  Lane k's register packs its r fields
     f = key * 2^lambda + label (F = rho + lambda bits each, MSB first; empty slots 0).
     Stage II: batched lookup, b2 thresholds per layer.  Stage III: r rounds of F + 1 layers, all
@@ -389,7 +391,7 @@ def build_mode_d(d, w, b, pts, p: int, r: int, b2: int, C: int, rho: int) -> Net
 
 
 def build_depth2(d, w, b, pts) -> Network:
-    """The depth-2 member (spec section 5, end): the N - 1 threshold pairs of the sorted keys read
+    """The depth-2 member (docs/yy26.md, Planner): the N - 1 threshold pairs of the sorted keys read
     straight from x, output y_(1) + sum_j (y_(j) - y_(j-1)) H_j.  Width 2(N - 1) (1 for N = 1)."""
     net, proj = _input_net(d, w, b)
     first, second = lookup_parallel(proj, [q[1] for q in pts[1:]], [q[2] for q in pts], "h")
@@ -464,7 +466,7 @@ def theorem_r1(ds: Dataset, width: int | None = None, depth: int | None = None, 
                direction=None) -> Built:
     """Yang & Yang 2026 (arXiv 2603.09589), main upper bound: ReLU networks of width W and depth L
     with W^2 L^2 = O(N log(1/delta)) memorize any N points of the unit ball with pairwise distance
-    >= delta and labels in [C].  Built as Theorem R1 of our specification (family YY-R):
+    >= delta and labels in [C].  Built as our Theorem R1 (family YY-R, docs/yy26.md):
 
     width <= W and depth L(W) = min(L_D(W), L_S(W)), with L_D = nb + r(F+1) + 2 (Mode D) and
     L_S = G + 2 (Mode S, = 3 once W >= 2 ceil(sqrt N) - 1), F = rho + lambda = bits of a packed
@@ -549,7 +551,7 @@ def _claims(ds, network, pl: Plan, W, L, F, rho, lam, min_sq) -> list:
         claims.append(Claim("depth-budget", f"depth <= {L}", f"{SRC} Thm R1: depth <= budget L = {L}"))
     if pl.mode == "D":
         claims.append(Claim("depth-layout", f"depth == {c['nb']} + {c['r']} * ({F} + 1) + 2",
-                            f"{SRC} spec 6, Mode D: L_D = nb + r(F+1) + 2 with p={c['p']}, r={c['r']}, b2={c['b2']}, "
+                            f"{SRC} Mode D: L_D = nb + r(F+1) + 2 with p={c['p']}, r={c['r']}, b2={c['b2']}, "
                             f"m={c['m']}, nb={c['nb']}; {decl}"))
         p, b2, nb = c["p"], c["b2"], c["nb"]
         terms = [(2 + 6 * p, f"2 + 6 * {p}"), (1 + 3 * p, f"1 + 3 * {p}")]
@@ -559,26 +561,26 @@ def _claims(ds, network, pl: Plan, W, L, F, rho, lam, min_sq) -> list:
             terms.append((1 + p + 2 * b2, f"1 + {p} + 2 * {b2}"))
         expr = max(terms)[1]
         claims.append(Claim("width-layout", f"width <= {expr}",
-                            f"{SRC} spec 6, Mode D: width <= max(1+2b2, 1+p+2b2 [nb>=2], 1+3p, 2+6p), p={p}, b2={b2}"))
+                            f"{SRC} Mode D: width <= max(1+2b2, 1+p+2b2 [nb>=2], 1+3p, 2+6p), p={p}, b2={b2}"))
     elif pl.mode == "S":
         s, m, G = c["s"], c["m"], c["G"]
         claims.append(Claim("depth-layout", f"depth == {G} + 2",
-                            f"{SRC} spec 5, Mode S: depth G + 2 with G = ceil(N/(s m)) = {G}, s={s}, m={m} (declared)"))
+                            f"{SRC} Mode S: depth G + 2 with G = ceil(N/(s m)) = {G}, s={s}, m={m} (declared)"))
         if G == 1:
             claims.append(Claim("width-layout", f"width <= 2 * {max(s, m)} - 1",
-                                f"{SRC} spec 5, Mode S, G = 1: width <= max(2m-1, 2s-1), s={s}, m={m}"))
+                                f"{SRC} Mode S, G = 1: width <= max(2m-1, 2s-1), s={s}, m={m}"))
         else:
             claims.append(Claim("width-layout", f"width <= 2 * {s} + 2 * {m} + 3",
-                                f"{SRC} spec 5, Mode S, G >= 2: width <= 2s + 2m + 3"))
+                                f"{SRC} Mode S, G >= 2: width <= 2s + 2m + 3"))
     else:
-        claims.append(Claim("depth-layout", "depth == 2", f"{SRC} spec 5 (end): the depth-2 member"))
+        claims.append(Claim("depth-layout", "depth == 2", f"{SRC}: the depth-2 member"))
         claims.append(Claim("width-layout", "width <= 2 * N - 2" if n >= 2 else "width <= 1",
-                            f"{SRC} spec 5 (end): N - 1 threshold pairs"))
+                            f"{SRC} depth-2 member: N - 1 threshold pairs"))
     if pl.mode in "DS":
         if W >= 8:
             p0 = (W - 2) // 6
             b20 = (W - 1 - p0) // 2
-            src = (f"{SRC} Thm R1.1 (proof spec 6.2): L <= L_D(W) < 2 sqrt(N(F+1)/(p b2)) + F + 4 with "
+            src = (f"{SRC} Thm R1.1 (proof in docs/yy26.md): L <= L_D(W) < 2 sqrt(N(F+1)/(p b2)) + F + 4 with "
                    f"p = floor((W-2)/6) = {p0}, b2 = floor((W-1-p)/2) = {b20} at W = {W}; {decl}")
             if network.depth >= F + 4:
                 claims.append(Claim("r1-deep-bound",
@@ -587,7 +589,7 @@ def _claims(ds, network, pl: Plan, W, L, F, rho, lam, min_sq) -> list:
                 claims.append(Claim("r1-deep-bound", f"depth < {F} + 4", src + " (depth below F + 4)"))
         if W >= 7:
             claims.append(Claim("r1-wide-bound", f"(depth - 3) * {(W - 6) * (W - 5)} < 16 * N",
-                                f"{SRC} Thm R1.2 (proof spec 6.2): L <= L_S(W) < 16 N / ((W-6)(W-5)) + 3 at W = {W}, "
+                                f"{SRC} Thm R1.2 (proof in docs/yy26.md): L <= L_S(W) < 16 N / ((W-6)(W-5)) + 3 at W = {W}, "
                                 f"(W-6)(W-5) = {(W - 6) * (W - 5)}"))
     if min_sq:
         k = log2_inv_delta_floor(min_sq)
@@ -595,7 +597,7 @@ def _claims(ds, network, pl: Plan, W, L, F, rho, lam, min_sq) -> list:
         if all(len(c.statement) <= MAX_STATEMENT for c in dc):      # 4^k as a literal: |k| <= ~800
             claims += dc + ratio_claims(network.width ** 2 * network.depth ** 2, n, k)
     claims.append(Claim("counting", "(bit_complexity + 1) * params_dense >= N * log2_classes_floor",
-                        "bit-counting bound (B+1) P >= N log2 C (VYS21 T3, spec 8(b); sanity; floor of log2 C)"))
+                        "bit-counting bound (B+1) P >= N log2 C (sanity, docs/yy26.md; floor of log2 C)"))
     return claims
 
 
