@@ -75,10 +75,13 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
         raise UsageError(f"{construction_id} does not take option(s) {', '.join(unknown)} "
                          f"(it takes: {', '.join(accepted) or 'none'})")
     seed = (recipe or {}).get("seed")
-    ds, built, gp_claims, gp_info = generalposition.prepare(ds, gp_mode, eps, seed,
-                                                            lambda d: entry.build(d, **options))
-    built.claims = list(built.claims) + gp_claims
-    built.info.update(gp_info)
+    if construction_id in GENERAL_POSITION:     # only these take --general-position / --perturb
+        ds, built, gp_claims, gp_info = generalposition.prepare(ds, gp_mode, eps, seed,
+                                                                lambda d: entry.build(d, **options))
+        built.claims = list(built.claims) + gp_claims
+        built.info.update(gp_info)
+    else:
+        built = entry.build(ds, **options)
     if built.dataset is not None:
         ds = built.dataset
     _log(verbose, f"built {construction_id}: depth {built.network.depth}, width {built.network.width}", t0)
