@@ -29,7 +29,7 @@ from fractions import Fraction
 
 from .data import Dataset
 from .engine import forward
-from .errors import ConstructionError, ResourceError, UsageError
+from .errors import ResourceError, UsageError
 from .network import Layer, Network, ResidualBlock
 
 # Breakpoints of each activation and its number of linear pieces p.

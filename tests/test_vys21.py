@@ -6,7 +6,6 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, strategies as st
 
-from exactmem.certificate import certificate_bytes
 from exactmem.constructions import vys21
 from exactmem.data import Dataset, random_dataset
 from exactmem.engine import forward

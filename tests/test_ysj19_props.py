@@ -6,14 +6,13 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, strategies as st
 
-from exactmem.certificate import certificate_bytes
 from exactmem.constructions import ysj19
 from exactmem.data import Dataset, random_dataset
 from exactmem.engine import forward
 from exactmem.errors import ConstructionError, DataError
 from exactmem.pipeline import certify_dataset
 
-from conftest import run_checker_inprocess, verify_certificate
+from conftest import verify_certificate
 from strategies import class_datasets, regression_datasets
 
 

@@ -3,7 +3,6 @@ tight widths, each certificate verified by the independent checker.  Few example
 small-N property tests (test_constructions.py, test_ysj19_props.py) do the adversarial coordinates;
 these check that nothing breaks with scale (many cells, many groups, long pushes)."""
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

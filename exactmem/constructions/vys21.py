@@ -14,7 +14,7 @@ import math
 import random
 from fractions import Fraction
 
-from ..data import Dataset, sqrt_upper
+from ..data import Dataset
 from ..errors import ConstructionError, DataError, InternalError
 from ..gadgets import (Expr, RegisterNet, bit_test, gate, lookup_parallel, lookup_sequential, step_pair,
                        step_value, window, window_value)

@@ -726,7 +726,7 @@ def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
     from ..geometry import separating_hyperplane
 
     offsets, coeffs, scale = THM41_BUMPS[activation]
-    n, dx, G = len(X), len(X[0]), len(groups)
+    dx, G = len(X[0]), len(groups)
     s = [max(p[k] for p in X) + 1 if k < C else Fraction(0) for k in range(dx)]
     shifted = [[v - sk for v, sk in zip(p, s)] for p in X]
     blk = [p[0][0] for p in parts]
@@ -784,7 +784,7 @@ def _thm41_line(X, groups, C: int, widths, seg_of, parts, activation: str):
     from ..geometry import separating_hyperplane
 
     offsets, coeffs, scale = THM41_BUMPS[activation]
-    n, dx, G = len(X), len(X[0]), len(groups)
+    dx, G = len(X[0]), len(groups)
     planes = [separating_hyperplane(X, grp) for _, grp in groups]     # nothing moves before a group
     lam = 0
     while True:                                      # w = (1, lam, lam^2, ...) parallel to no normal
