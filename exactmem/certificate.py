@@ -142,16 +142,6 @@ def format_version(claims: list, body: dict) -> str:
 # ---------------------------------------------------------------------------------------------
 # Precision variables (format 1.2): exact integers and Fractions only
 
-def _plain_maps(network) -> list:
-    """Every affine map in order: a plain layer is one, a residual block its inner then outer."""
-    from .network import ResidualBlock
-
-    out = []
-    for e in network.layers:
-        out += [e.inner, e.outer] if isinstance(e, ResidualBlock) else [e]
-    return out
-
-
 def _values(layer):
     """Every weight and bias of a layer as a Fraction, row by row (each row's bias last)."""
     from fractions import Fraction
@@ -161,31 +151,24 @@ def _values(layer):
 
 
 def decoder_margin_bits(network, classes: int) -> int:
-    """t >= 1 when the network ends in exactly the class decoder of precision._with_decoder(., C, t)
-    (C = ``classes``), else 0.  The decoder is recognised from the rationals, not the encoding."""
-    from fractions import Fraction
-    from .network import ResidualBlock
+    """t >= 1 when the network ends in exactly the class decoder with margin 2^-t for C =
+    ``classes`` classes (:func:`exactmem.gadgets.class_decoder`), else 0: t is read off the first
+    weight s = 2^(t-1), and the last two layers must equal that decoder."""
+    from .gadgets import class_decoder
+    from .network import Layer, ResidualBlock
 
-    C = classes or 0
     layers = network.layers
-    if C < 1 or len(layers) < 3 or any(isinstance(e, ResidualBlock) for e in layers[-2:]):
+    if not classes or len(layers) < 3 or any(isinstance(e, ResidualBlock) for e in layers[-2:]):
         return 0
-    hidden, out = layers[-2], layers[-1]
-    if hidden.activation != "relu" or len(hidden.bias) != 2 * (C + 1) or any(len(r) != 1 for r in hidden.weights):
+    hidden = layers[-2]
+    if not hidden.weights or len(hidden.weights[0]) != 1:
         return 0
-    rows = list(_values(hidden))
-    s = rows[0][0][0]
-    if s.denominator != 1 or s < 1 or s.numerator & (s.numerator - 1):
+    s, den = hidden.weights[0][0], hidden.dens[0]
+    if s % den or s // den < 1 or (s // den) & (s // den - 1):
         return 0                                        # s = 2^(t-1) with t >= 1
-    t = s.numerator.bit_length()
-    half = Fraction(1, 2)
-    for j in range(C + 1):
-        centre = Fraction(2 * j + 1, 2) * s
-        if rows[2 * j] != ([s], -centre + half) or rows[2 * j + 1] != ([s], -centre - half):
-            return 0
-    if out.activation != "identity" or list(_values(out)) != [([Fraction(v) for v in [1, -1] * (C + 1)], 0)]:
-        return 0
-    return t
+    t = (s // den).bit_length()
+    decoder = tuple(Layer.from_rationals(*m) for m in class_decoder(classes, t))
+    return t if tuple(layers[-2:]) == decoder else 0
 
 
 def _v2(p: int) -> int:
@@ -202,7 +185,7 @@ def precision_variables(network, classes: int) -> dict:
     sig = bitlen(odd part of |p|); the variables are their maxima (0 when all parameters are 0);
     dyadic_weights is 1 when every q is a power of two."""
     t = decoder_margin_bits(network, classes)
-    maps = _plain_maps(network)
+    maps = [layer for _, layer in network.affine_maps()]
     if t:
         maps = maps[:-2]
     dyadic, grid, sig = 1, None, None

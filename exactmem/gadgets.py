@@ -147,6 +147,20 @@ class RegisterNet:
 # The gadgets of VYS21's Stages II and III (docs/vys21.md, "How the network works").  Each is
 # exact on the values that occur at the data.
 
+def class_decoder(classes: int, t: int) -> list:
+    """The exact nearest-integer class decoder with margin 2^-t, as two rational layers
+    (weights, bias, activation): sum_{j=0..C} [ReLU(s(F - j - 1/2) + 1/2) - ReLU(s(F - j - 1/2) - 1/2)]
+    with s = 2^(t-1).  Each term is 0 below j + 1/2 - 2^-t and 1 above j + 1/2 + 2^-t, so the
+    output is exactly the class c iff c - 1/2 + 2^-t <= F <= c + 1/2 - 2^-t (docs/precision.md)."""
+    s = Fraction(1 << t, 2)
+    W, b = [], []
+    for j in range(classes + 1):
+        theta = Fraction(2 * j + 1, 2)
+        W += [[s], [s]]
+        b += [-theta * s + Fraction(1, 2), -theta * s - Fraction(1, 2)]
+    return [(W, b, "relu"), ([[1, -1] * (classes + 1)], [0], "identity")]
+
+
 def carry(net: RegisterNet, name: str) -> dict:
     """Identity carry: sigma(c) = c for a register known to be >= 0 at the data."""
     return {name: net.value(name)}

@@ -920,16 +920,10 @@ def suffice_certificate(cert: dict, ds: Dataset, net_r: Network, kind: str, n: i
 
 
 def _with_decoder(net: Network, C: int, t: int) -> Network:
-    """net (its output layer now an identity hidden layer) followed by the decoder."""
-    s = Fraction(1 << t, 2)                                     # 1/(2 mu)
-    W, b = [], []
-    for j in range(C + 1):
-        theta = Fraction(2 * j + 1, 2)
-        W += [[s], [s]]
-        b += [-theta * s + Fraction(1, 2), -theta * s - Fraction(1, 2)]
-    hidden = Layer.from_rationals(W, b, "relu")
-    out = Layer.from_rationals([[1, -1] * (C + 1)], [0], "identity")
-    return Network(net.input_dim, net.layers + (hidden, out))
+    """net (its output layer now an identity hidden layer) followed by the class decoder."""
+    from .gadgets import class_decoder
+
+    return Network(net.input_dim, net.layers + tuple(Layer.from_rationals(*m) for m in class_decoder(C, t)))
 
 
 def fail_witness(cert: dict, net: Network, kind: str, n: int, index: int, point, target, output,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from exactmem.engine import forward
-from exactmem.gadgets import (Expr, RegisterNet, bit_test, carry, gate, lookup_parallel, step_pair, step_value,
-                              window, window_value)
+from exactmem.gadgets import (Expr, RegisterNet, bit_test, carry, class_decoder, gate, lookup_parallel, step_pair,
+                              step_value, window, window_value)
 from exactmem.network import Layer, Network
 
 
@@ -106,3 +106,17 @@ def test_sequential_lookup_returns_the_block_value_at_constant_width(keys, data)
     assert max(len(b) for _, b, _ in rn.layers) <= 5
     assert run(rn, [rn.value("U"), rn.value("W")], [(k,) for k in keys]) == [
         (Fraction(a), Fraction(b)) for a, b in zip(u, w)]
+
+
+@given(C=st.integers(1, 5), t=st.integers(1, 6), F=st.fractions(-2, 8, max_denominator=256))
+def test_class_decoder_returns_the_class_inside_its_margin(C, t, F):
+    """Oracle: the sum of clamped ramps min(1, max(0, 2^(t-1)(F - j - 1/2) + 1/2)), j = 0..C; it is
+    the class c exactly when c - 1/2 + 2^-t <= F <= c + 1/2 - 2^-t."""
+    net = Network(1, tuple(Layer.from_rationals(*m) for m in class_decoder(C, t)))
+    out = forward(net, [(F,)])[0][0]
+    s = Fraction(1 << t, 2)
+    assert out == sum(min(1, max(0, s * (F - j - Fraction(1, 2)) + Fraction(1, 2))) for j in range(C + 1))
+    mu = Fraction(1, 1 << t)
+    for c in range(1, C + 1):
+        if c - Fraction(1, 2) + mu <= F <= c + Fraction(1, 2) - mu:
+            assert out == c
