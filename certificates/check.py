@@ -659,13 +659,18 @@ def apply_layer(m, a, c):
     return [v if q == c else v * (c // q) for v, q in zip(nums, ds)], c
 
 
-def scale_points(xs, what):
-    """All points as integers over one common denominator (the lcm of every coordinate's)."""
-    den = lcm_charged(sorted({q for x in xs for _, q in x}), what)
-    db = den.bit_length()
-    BUDGET.hold(sum(int_bytes(abs(p).bit_length() + db) for x in xs for p, _ in x), what)
-    BUDGET.charge(sum(div_cost(db, q.bit_length()) + mul_cost(abs(p).bit_length(), db) for x in xs for p, q in x), what)
-    return [[p if q == den else p * (den // q) for p, q in x] for x in xs], den
+def over_common_denominator(rows, what):
+    """Rows of (num, den) pairs as integers over one common denominator c, the lcm of the distinct
+    denominators (in increasing order): (rows of integers, c).  Each quotient c // q is formed
+    once per distinct q; the products once per value."""
+    dens = sorted({q for row in rows for _, q in row})
+    c = lcm_charged(dens, what)
+    cb = c.bit_length()
+    BUDGET.hold(sum(int_bytes(abs(p).bit_length() + cb) for row in rows for p, _ in row), what)
+    BUDGET.charge(sum(div_cost(cb, q.bit_length()) for q in dens if q != c), what)
+    factor = {q: c // q for q in dens if q != c}
+    BUDGET.charge(sum(mul_cost(abs(p).bit_length(), cb) for row in rows for p, q in row if q != c), what)
+    return [[p * factor[q] if q != c else p for p, q in row] for row in rows], c
 
 
 def min_sq_distance(xs):
@@ -675,7 +680,7 @@ def min_sq_distance(xs):
     charged d products of the scaled coordinates' size before it is compared."""
     if len(xs) < 2:
         return 0, 1
-    pts, den = scale_points(xs, "min_sq_dist: scaling the points to integers")
+    pts, den = over_common_denominator(xs, "min_sq_dist: scaling the points to integers")
     bits = max(abs(v).bit_length() for x in pts for v in x) + 1
     BUDGET.charge(len(pts) * (len(pts).bit_length() + 1) * len(pts[0]) * div_cost(bits, bits),
                   "min_sq_dist: sorting the points")
@@ -731,7 +736,7 @@ def general_position(xs):
     j > max S, the normal n of {x_s - p} u {x_j - p} (d minors): n = 0 means S u {j} is dependent,
     the same hyperplane (n / gcd, n.p) twice means S u {j', j} is (docs/checker.md).  Any
     dependent set of d+1 points is caught at its d-1 smallest indices."""
-    pts = scale_points(xs, "general_position: scaling the points to integers")[0] if xs else []
+    pts = over_common_denominator(xs, "general_position: scaling the points to integers")[0] if xs else []
     n, d = len(pts), len(pts[0]) if pts else 0
     if len({tuple(x) for x in pts}) < n:
         return False
@@ -778,11 +783,8 @@ class LazyEnv(dict):
 
 def scale_point(x, what):
     """A point of (num, den) pairs as integers over one common denominator: (a, c)."""
-    c = lcm_charged([q for _, q in x], what)
-    cb = c.bit_length()
-    BUDGET.hold(sum(int_bytes(abs(p).bit_length() + cb) for p, _ in x), what)
-    BUDGET.charge(sum(div_cost(cb, q.bit_length()) + mul_cost(abs(p).bit_length(), cb) for p, q in x), what)
-    return [p if q == c else p * (c // q) for p, q in x], c
+    (a,), c = over_common_denominator([x], what)
+    return a, c
 
 
 def forward(entries, x):
@@ -799,10 +801,9 @@ def forward(entries, x):
             a, c = apply_layer(entry[0], a, c)
         else:
             a1, c1 = apply_layer(entry[1], *apply_layer(entry[0], a, c))
-            a, c = scale_point([(u, c) for u in a] + [(v, c1) for v in a1], "forward pass: a residual sum")
-            half = len(a) // 2
-            BUDGET.charge(half * mul_cost(c.bit_length(), c.bit_length()), "forward pass: a residual sum")
-            a = [u + v for u, v in zip(a[:half], a[half:])]
+            (a, a1), c = over_common_denominator([[(u, c) for u in a], [(v, c1) for v in a1]],
+                                                 "forward pass: a residual sum")
+            a = [u + v for u, v in zip(a, a1)]     # additions: linear in the values just charged
     out = []
     cb = c.bit_length()
     for v in a:
