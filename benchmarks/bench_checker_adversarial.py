@@ -116,7 +116,7 @@ def main():
         f"* machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
         f"Python {pyver} (`{args.python} -I -S`)",
         f"* checker: `{checker.relative_to(ROOT) if checker.is_relative_to(ROOT) else checker}` "
-        f"(sha256 {hashlib.sha256(checker.read_bytes()).hexdigest()[:16]}…){' — ' + args.label if args.label else ''}",
+        f"(sha256 of its check*.py files {hashlib.sha256(b''.join(p.read_bytes() for p in sorted(checker.parent.glob('check*.py')))).hexdigest()[:16]}…){' — ' + args.label if args.label else ''}",
         f"* per run: wall-clock timeout {args.timeout:g} s (process group killed), RLIMIT_AS "
         f"{args.mem_cap_gib:g} GiB; peak = the child's ru_maxrss (os.wait4); attack scale {args.scale:g}",
         f"* target: verdict within {TARGET_S} s and {TARGET_MIB} MiB peak, or RESOURCE (exit 4). "

@@ -1,6 +1,6 @@
 """The cost attacks of tests/adversarial.py against the checker's cost model
 (docs/certificate-format.md, section 17): every verdict arrives within its budget, measured in
-work units (CHECKER.BUDGET.used against --max-work) or in bytes (--max-memory, tracemalloc),
+work units (the run's Budget.used against --max-work) or in bytes (--max-memory, tracemalloc),
 never in seconds.
 
 For every attack key:
@@ -53,7 +53,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import adversarial  # noqa: E402
-from test_checker_negative import CHECKER, DEFAULT_LIMITS, ROOT, last_line, run_inprocess  # noqa: E402
+from test_checker_negative import CHECKER, DEFAULT_LIMITS, LAST_RUN, ROOT, last_line, run_inprocess  # noqa: E402
 
 WORD = 64
 DOC = (ROOT / "docs" / "certificate-format.md").read_text(encoding="utf-8")
@@ -341,8 +341,8 @@ def test_small_scale_default_limits(tmp_path, key):
         assert tail.startswith("s RESOURCE "), tail[:300]
     else:
         assert code == (2 if real == ("s MALFORMED ",) else 0) and tail.startswith(real), tail[:300]
-    assert CHECKER.BUDGET.work == DEFAULT_LIMITS["work"]
-    assert CHECKER.BUDGET.used <= CHECKER.BUDGET.work
+    assert LAST_RUN["budget"].work == DEFAULT_LIMITS["work"]
+    assert LAST_RUN["budget"].used <= LAST_RUN["budget"].work
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,9 +432,10 @@ def test_default_limits_are_the_documented_ones():
         m = re.search(rf"`{flag} [A-Z]`\s*\(default ([^)]*?)(?: units)?\)", section)
         assert m, flag
         documented[key] = _doc_number(m.group(1))
-    assert documented == DEFAULT_LIMITS == CHECKER.DEFAULT_LIMITS
+    assert documented == DEFAULT_LIMITS == CHECKER.DEFAULT_LIMITS._asdict()
     # and a run without flags uses them (the budget of section 17.2 and 17.3)
     run_inprocess([ROOT / "certificates" / "golden" / "zhang17-n5-d1.json"])
-    assert (CHECKER.BUDGET.work, CHECKER.BUDGET.memory) == (documented["work"], documented["memory"])
+    budget = LAST_RUN["budget"]
+    assert (budget.work, budget.memory) == (documented["work"], documented["memory"])
     for key in flags:
-        assert CHECKER.LIMITS[key] == documented[key]
+        assert getattr(budget.limits, key) == documented[key]

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 import mutation_report as report
 from test_checker_tamper import check  # noqa: F401  (fixture)
-from test_checker_tamper import (CHECKER, DEFAULT_LIMITS, GOLDEN_IDS, GOLDENS, canonical, claim_env, layer_inputs,
+from test_checker_tamper import (CHECKER, GOLDEN_IDS, GOLDENS, canonical, claim_env, layer_inputs,
                                  network, rehash, side, sizes)
 
 DIFF_EXAMPLES = int(os.environ.get("EXACTMEM_FUZZ_EXAMPLES")
@@ -82,10 +82,10 @@ def labels_of(body):
 
 def checker_view(cert):
     """check.py's own parse and integer forward pass of a certificate (dict)."""
-    CHECKER.LIMITS.update(DEFAULT_LIMITS)
-    ds = CHECKER.load_dataset(cert, ".")
-    entries = CHECKER.load_network(cert, ds["d"], ds["dy"])
-    outs = [[Fraction(p, q) for p, q in CHECKER.forward(entries, x)] for x in ds["x"]]
+    budget = CHECKER.Budget(CHECKER.DEFAULT_LIMITS)
+    ds = CHECKER.load_dataset(cert, ".", budget)
+    entries = CHECKER.load_network(cert, ds["d"], ds["dy"], budget)
+    outs = [[Fraction(p, q) for p, q in CHECKER.forward(entries, x, budget)] for x in ds["x"]]
     return entries, ds, outs
 
 
@@ -111,7 +111,7 @@ def test_three_evaluators_agree_on_every_output(name):
             assert all(type(v) is Fraction for v in values.values())
             compared += 1
     assert compared == cert["dataset"]["n"] * cert["dataset"]["dy"]
-    assert CHECKER.recompute_sizes(entries, ds["d"]) == sizes(layers, ds["d"]) == cert["sizes"]
+    assert CHECKER.recompute_sizes(entries, ds["d"], CHECKER.Budget()) == sizes(layers, ds["d"]) == cert["sizes"]
 
 
 CLAIM_LINE = re.compile(r"^c claim (\S+): .*  \((-?\d+) (==|<=|>=|<|>) (-?\d+)\)  \[")

@@ -2,7 +2,7 @@
 reads files: every limit has a flag, a documented default, exit code 4 and a clear message.
 The size limits (layers, width, points, int bits, bytes) are enforced before any number is
 converted.  --max-work is a budget of work units of the cost model (checker 1.2), charged before
-each costly operation: budgets are measured in units (the "c cost:" line, CHECKER.BUDGET.used),
+each costly operation: budgets are measured in units (the "c cost:" line, the run's Budget.used),
 never in seconds, and are exact -- a certificate needs precisely the units it reports.  The work
 tests made from list lengths alone (forward pass, general_position) are lower bounds of that.
 --max-memory bounds every estimated allocation, the JSON's values counted before parsing.
@@ -19,7 +19,7 @@ import sys
 
 import pytest
 
-from test_checker_negative import (CHECK, CHECKER, DEFAULT_LIMITS, ROOT, SMALL, assert_verdict, canonical,
+from test_checker_negative import (CHECK, DEFAULT_LIMITS, LAST_RUN, ROOT, SMALL, assert_verdict, canonical,
                                    rehashed, run_inprocess, run_subprocess)
 
 DOC = (ROOT / "docs" / "certificate-format.md").read_text(encoding="utf-8")
@@ -44,11 +44,11 @@ def work_units(result):
 
 def needed_work(path, *flags):
     """Work units the checker needs for a certificate: reported by a run with the default budget,
-    equal to CHECKER.BUDGET.used after it, and the same in a separate process (the cost model
+    equal to the run's Budget.used, and the same in a separate process (the cost model
     charges from bit lengths, never from a clock)."""
     result = run_inprocess([path, *flags])
     need = work_units(result)
-    assert CHECKER.BUDGET.used == need
+    assert LAST_RUN["budget"].used == need
     assert work_units(run_subprocess([path, *flags])) == need
     return need
 
@@ -133,12 +133,11 @@ def test_limits_do_not_leak_between_inprocess_calls():
     below = [(flag, value - 1) for flag, _, value in LIMIT_FLAGS] + [("--max-work", needed_work(SMALL) - 1),
                                                                     ("--max-memory", SMALL.stat().st_size)]
     for flag, value in below:
-        assert run_inprocess([SMALL, flag, value], reset_limits=False)[0] == 4, flag
-        result = run_inprocess([SMALL], reset_limits=False)
+        assert run_inprocess([SMALL, flag, value])[0] == 4, flag
+        result = run_inprocess([SMALL])
         assert result[0] == 0, flag
         assert f"of --max-work={DEFAULT_LIMITS['work']} " in result[1]        # a fresh budget every run
-        assert (CHECKER.BUDGET.work, CHECKER.BUDGET.memory) == (DEFAULT_LIMITS["work"], DEFAULT_LIMITS["memory"])
-    assert CHECKER.LIMITS == DEFAULT_LIMITS
+        assert LAST_RUN["budget"].limits._asdict() == DEFAULT_LIMITS
 
 
 def _wide(tmp_path, width):

@@ -39,21 +39,20 @@ def load_checker():
 
 
 CHECKER = load_checker()
-DEFAULT_LIMITS = dict(CHECKER.LIMITS)
+DEFAULT_LIMITS = CHECKER.DEFAULT_LIMITS._asdict()
+LAST_RUN = {}               # the Budget of the last in-process run ("budget"), for the cost tests
 
 
-def run_inprocess(argv, reset_limits=True):
-    """main(argv) in this process -> (exit code, stdout, stderr).
-
-    main() stores --max-int-bits/--max-bytes in the module-level LIMITS and also takes the
-    flags' defaults from LIMITS, so one call with a flag changes every later call's defaults
-    (see test_finding_limits_leak_between_inprocess_calls); reset them before each call."""
-    if reset_limits:
-        CHECKER.LIMITS.clear()
-        CHECKER.LIMITS.update(DEFAULT_LIMITS)
+def run_inprocess(argv):
+    """The checker's command line in this process -> (exit code, stdout, stderr), printed as
+    main() prints it; the run's Budget (its limits and the work it used) goes to LAST_RUN."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = CHECKER.main([str(a) for a in argv])
+        try:
+            code, lines, tail, LAST_RUN["budget"] = CHECKER.run([str(a) for a in argv])
+            CHECKER.emit(code, lines, tail)
+        except SystemExit as e:         # --help
+            code = e.code
     return code, out.getvalue(), err.getvalue()
 
 
@@ -353,14 +352,10 @@ def run_inprocess_bytes(tmp_path, data, *flags):
     return run_inprocess([path, *flags])
 
 
-def test_finding_limits_leak_between_inprocess_calls():
-    try:
-        assert run_inprocess([SMALL, "--max-bytes", "100"], reset_limits=False)[0] == 4
-        code, out, _ = run_inprocess([SMALL], reset_limits=False)      # no flag: default limits
-        assert code == 0, last_line(out)
-    finally:
-        CHECKER.LIMITS.clear()
-        CHECKER.LIMITS.update(DEFAULT_LIMITS)
+def test_limits_of_one_inprocess_call_do_not_reach_the_next():
+    assert run_inprocess([SMALL, "--max-bytes", "100"])[0] == 4
+    code, out, _ = run_inprocess([SMALL])                               # no flag: default limits
+    assert code == 0, last_line(out)
 
 
 def _huge_output(cert):

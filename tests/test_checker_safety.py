@@ -1,6 +1,6 @@
 """Safety properties of the checker and the builder.
 
-* check.py, read with ``ast``: no eval/exec/compile, no import by name, no pickle/marshal/
+* check.py and every check_*.py beside it, read with ``ast``: no eval/exec/compile, no import by name, no pickle/marshal/
   subprocess/ctypes/network modules, no process control, and no file opened for writing or
   changed on disk -- the checker only reads.  The scanner is itself tested on bad snippets.
 * ``exactmem build`` leaves no partial certificate: not after an error, not after SIGINT
@@ -66,8 +66,29 @@ def violations(source):
     return found
 
 
-def test_checker_is_read_only_and_loads_no_code():
-    assert violations(CHECK.read_text(encoding="utf-8")) == []
+CHECKER_FILES = sorted(CHECK.parent.glob("check*.py"))
+
+
+def test_every_checker_file_is_scanned():
+    names = {p.name for p in CHECKER_FILES}
+    assert {"check.py", "check_base.py", "check_network.py", "check_claims.py", "check_theorems.py"} <= names
+    assert names == {p.name for p in CHECK.parent.glob("*.py") if p.name != "__init__.py"}
+
+
+@pytest.mark.parametrize("path", CHECKER_FILES, ids=lambda p: p.name)
+def test_checker_is_read_only_and_loads_no_code(path):
+    assert violations(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("path", CHECKER_FILES, ids=lambda p: p.name)
+def test_checker_files_import_only_the_standard_library_and_each_other(path):
+    """Rule of the audit guide (docs/checker.md): stdlib and the checker's own check_*.py files,
+    never exactmem; and no feature file imports check.py (it would load a second copy)."""
+    siblings = {p.stem for p in CHECKER_FILES} - {"check"}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    mods = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    mods |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert mods <= set(sys.stdlib_module_names) | siblings, mods - set(sys.stdlib_module_names) - siblings
 
 
 @pytest.mark.parametrize("snippet", [

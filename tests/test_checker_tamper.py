@@ -56,7 +56,7 @@ def _load_checker():
 
 
 CHECKER = _load_checker()
-DEFAULT_LIMITS = dict(CHECKER.LIMITS)
+DEFAULT_LIMITS = CHECKER.DEFAULT_LIMITS._asdict()
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,6 @@ def check(tmp_path_factory):
 
     def run(data):
         path.write_bytes(data)
-        CHECKER.LIMITS.update(DEFAULT_LIMITS)   # main() leaks flags into LIMITS (see the negative tests)
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = CHECKER.main([str(path)])

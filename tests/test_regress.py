@@ -31,8 +31,11 @@ def test_golden_regenerates_identically_and_verifies(path):
 
 def test_checker_imports_only_the_standard_library():
     import ast
-    tree = ast.parse(CHECKER.read_text())
-    mods = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    mods |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    assert "exactmem" not in mods
-    assert mods <= set(sys.stdlib_module_names)
+    files = sorted(CHECKER.parent.glob("check*.py"))
+    own = {p.stem for p in files}
+    for path in files:
+        tree = ast.parse(path.read_text())
+        mods = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        mods |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert "exactmem" not in mods, path.name
+        assert mods <= set(sys.stdlib_module_names) | own, (path.name, mods)

@@ -1,0 +1,286 @@
+"""The network of a certificate (sections 9, 10 and 12): parsing each affine map in canonical
+form, recomputing the sizes, and the exact forward pass with integers over one denominator per
+point, every costly step charged to the run's Budget before it runs.
+
+Standard library and check_base only.  Must never import exactmem or a checker feature module,
+and never write, run or load anything.
+"""
+
+import math
+from operator import mul
+
+from check_base import (ACTIVATIONS, Verdict, MADD, NEURON, OP, div_any_cost, div_cost, gcd_cost, int_bytes, lcm_charged,
+                        lst, madd_cost, malformed, mul_cost, need, count, rejected, to_int)
+
+def data_fits(n, d, limits):
+    """Rule (section 17.1): at most --max-points points, and an input dimension of at most
+    --max-width, read from the counts alone before any number is converted."""
+    if n > limits.points:
+        raise Verdict(4, f"dataset.n: {n} points, more than --max-points={limits.points}")
+    if d > limits.width:
+        raise Verdict(4, f"dataset.d: input dimension {d}, more than --max-width={limits.width}")
+
+
+def network_fits(net, n, limits):
+    """Rule (section 17.1): at most --max-layers layers of at most --max-width neurons, and a
+    forward pass whose least cost (N * neurons * NEURON units) fits --max-work - from list
+    lengths alone, before any number is converted (a field of the wrong type is left to the
+    later checks)."""
+    layers = net.get("layers") if isinstance(net, dict) else None
+    if not isinstance(layers, list):
+        return
+    if len(layers) > limits.layers:
+        raise Verdict(4, f"network.layers: {len(layers)} layers, more than --max-layers={limits.layers}")
+
+    def width(layer, where):
+        dens = layer.get("dens") if isinstance(layer, dict) else None
+        m = len(dens) if isinstance(dens, list) else 0
+        if m > limits.width:
+            raise Verdict(4, f"{where}: {m} neurons, more than --max-width={limits.width}")
+        return m
+
+    neurons = 0
+    for k, layer in enumerate(layers, 1):
+        block = layer.get("residual") if isinstance(layer, dict) else None
+        if isinstance(block, dict):         # residual block: inner n_in -> m, outer m -> n_in
+            neurons += width(block.get("inner"), f"layer {k} inner") + width(block.get("outer"), f"layer {k} outer")
+        else:
+            neurons += width(layer, f"layer {k}")
+    if n * neurons * NEURON > limits.work:
+        raise Verdict(4, f"work of the forward pass: N * neurons = {n} * {neurons} evaluations of at least "
+                         f"{NEURON} units each, more than --max-work={limits.work}")
+
+
+class Map:
+    """One parsed affine map: activation, integer weight rows, integer biases and one positive
+    denominator per neuron (neuron j computes (rows[j] . x + bias[j]) / dens[j]).  It also keeps
+    the facts the cost model needs: the largest bit lengths, the number of nonzero weights, and,
+    for rows that are mostly zero, the positions of their nonzero weights."""
+
+    __slots__ = ("act", "rows", "bias", "dens", "n_in", "wbits", "bbits", "dbits", "nnz", "sparse", "integral")
+
+    def __init__(self, act, rows, bias, dens, n_in):
+        self.act, self.rows, self.bias, self.dens, self.n_in = act, rows, bias, dens, n_in
+        self.wbits = max((abs(v).bit_length() for r in rows for v in r), default=0)
+        self.bbits = max(abs(v).bit_length() for v in bias)
+        self.dbits = max(v.bit_length() for v in dens)
+        self.nnz = sum(1 for r in rows for v in r if v)
+        self.integral = all(q == 1 for q in dens)
+        self.sparse = []
+        for r in rows:                      # (positions, weights) of a row that is mostly zero
+            idx = [i for i, v in enumerate(r) if v]
+            self.sparse.append((idx, [r[i] for i in idx]) if 2 * len(idx) < len(r) else None)
+
+    def __iter__(self):                     # act, rows, bias, dens = m
+        return iter((self.act, self.rows, self.bias, self.dens))
+
+    def __getitem__(self, i):               # m[0] is the activation, m[3] the denominators
+        return (self.act, self.rows, self.bias, self.dens)[i]
+
+    def same(self, other):
+        """Equal activation, weights, biases and denominators."""
+        return tuple(self) == tuple(other)
+
+
+def dot(m, j, a):
+    """rows[j] . a, over the nonzero weights only when the row is mostly zero."""
+    sp = m.sparse[j]
+    if sp is None:
+        return sum(map(mul, m.rows[j], a))
+    return sum(map(mul, sp[1], map(a.__getitem__, sp[0])))
+
+
+def parse_layer(layer, where, n_in, budget):
+    """One affine map (a Map).  Rule: every neuron is canonical, gcd(den, bias, weights) = 1."""
+    need(layer, ("activation", "dens", "weights", "bias"), where)
+    act = layer["activation"]
+    if act not in ACTIVATIONS:
+        raise malformed(f"{where}: unknown activation {str(act)[:20]!r}")
+    dens = [to_int(v, f"{where} den {j}", budget) for j, v in enumerate(lst(layer["dens"], f"{where}.dens"))]
+    n_out = len(dens)
+    if n_out == 0:
+        raise malformed(f"{where}: a layer needs at least one neuron")
+    bias = [to_int(v, f"{where} bias {j}", budget) for j, v in enumerate(lst(layer["bias"], f"{where}.bias", n_out))]
+    rows = []
+    for j, row in enumerate(lst(layer["weights"], f"{where}.weights", n_out)):
+        r = [to_int(v, f"{where} neuron {j} weight {i}", budget) for i, v in enumerate(lst(row, f"{where} neuron {j}", n_in))]
+        if dens[j] <= 0:
+            raise malformed(f"{where} neuron {j}: denominator must be positive")
+        g = dens[j]                         # gcd(den, bias, *weights), step by step until it is 1
+        for v in [bias[j]] + r:
+            if g == 1:
+                break
+            budget.charge(gcd_cost(g.bit_length(), abs(v).bit_length()), f"{where} neuron {j}: the canonical-form gcd")
+            g = math.gcd(g, v)
+        if g != 1:
+            raise malformed(f"{where} neuron {j}: numerators and denominator share a factor (not canonical)")
+        rows.append(r)
+    return Map(act, rows, bias, dens, n_in)
+
+
+def load_network(cert, d, dy, budget):
+    """Rule (section 9): the network field as a list of entries.  Entries: [layer] for a plain layer, [inner, outer] for a residual block h + outer(inner(h))."""
+    net = need(cert["network"], ("input_dim", "layers"), "network")
+    if count(net["input_dim"], "network.input_dim", 1) != d:
+        raise rejected(f"network.input_dim {net['input_dim']} differs from the data dimension {d}")
+    entries = []
+    n_in = d
+    for k, layer in enumerate(lst(net["layers"], "network.layers"), 1):
+        if isinstance(layer, dict) and "residual" in layer:
+            need(layer, ("residual",), f"layer {k}")
+            block = need(layer["residual"], ("inner", "outer"), f"layer {k} (residual)")
+            inner = parse_layer(block["inner"], f"layer {k} inner", n_in, budget)
+            outer = parse_layer(block["outer"], f"layer {k} outer", len(inner[3]), budget)
+            if inner[0] == "identity" or outer[0] != "identity" or len(outer[3]) != n_in:
+                raise malformed(f"layer {k} (residual): inner needs an activation, outer must be identity "
+                                f"back to dimension {n_in}")
+            entries.append([inner, outer])
+        else:
+            entries.append([parse_layer(layer, f"layer {k}", n_in, budget)])
+            n_in = len(entries[-1][0][3])
+    if not entries:
+        raise malformed("network.layers: at least one layer is needed")
+    if len(entries[-1]) != 1 or entries[-1][0][0] != "identity":
+        raise rejected("output layer: must be a plain layer with activation identity")
+    if n_in != dy:
+        raise rejected(f"network has {n_in} outputs, the labels have dy = {dy}")
+    return entries
+
+
+def recompute_sizes(entries, d, budget):
+    """Rule (section 12): sizes over the affine maps on the input-output path (a residual block has two)."""
+    widths = [len(entry[0][3]) for entry in entries[:-1]]        # a block counts its hidden width
+    layer_bits, numbits, nonzero, dense, n_in = [], 0, 0, 0, d
+    for entry in entries:
+        stream = n_in
+        for act, rows, bias, dens in entry:
+            dense += (n_in + 1) * len(dens)
+            best = 0
+            for r, b, den in zip(rows, bias, dens):
+                if den == 1:                # nothing to reduce: bitlen(v) + bitlen(1)
+                    for v in r + [b]:
+                        nonzero += v != 0
+                        best = max(best, abs(v).bit_length() + 1)
+                        numbits = max(numbits, abs(v).bit_length())
+                    continue
+                db = den.bit_length()
+                budget.charge(sum(gcd_cost(db, abs(v).bit_length()) + 2 * div_cost(abs(v).bit_length(), db)
+                                  for v in r + [b]), "sizes: reducing each weight")
+                for v in r + [b]:
+                    nonzero += v != 0
+                    g = math.gcd(v, den)
+                    best = max(best, abs(v // g).bit_length() + (den // g).bit_length())
+                    numbits = max(numbits, abs(v // g).bit_length())
+            layer_bits.append(best)
+            n_in = len(dens)
+        n_in = n_in if len(entry) == 1 else stream
+    return {
+        "depth": len(layer_bits),
+        "width": max(widths, default=0),
+        "widths": widths,
+        "hidden_neurons": sum(widths),
+        "params_dense": dense,
+        "params_nonzero": nonzero,
+        "bit_complexity": max(layer_bits),
+        "max_numerator_bits": numbits,
+        "layer_bits": layer_bits,
+    }
+
+
+def apply_layer(m, a, c, budget):
+    """One affine map and its activation on a point's values a / c; returns (a', c').
+    Cost model: the products are charged from the bit lengths of a, c and the weights before
+    they are formed, the reduction and the new common denominator likewise, step by step."""
+    act, rows, bias, dens = m
+    abits = max(c.bit_length(), max(map(abs, a)).bit_length() if a else 0)
+    n_out = len(dens)
+    if abits <= 64 and m.wbits <= 64 and m.bbits <= 64:      # small operands: one word each
+        budget.charge(m.nnz * (MADD + 4) + n_out * (OP + 4) + (n_out + 1) * NEURON, "forward pass: a layer's products")
+    else:
+        budget.charge(m.nnz * madd_cost(m.wbits, abits) + n_out * mul_cost(m.bbits, abits) + (n_out + 1) * NEURON,
+                      "forward pass: a layer's products")
+    zbits = max(m.wbits, m.bbits) + abits + (m.n_in + 1).bit_length()      # |z| < 2^zbits
+    if zbits > 4096:
+        budget.hold(n_out * int_bytes(zbits + m.dbits), "forward pass: one layer's values")
+    if m.integral:
+        # Every neuron's denominator is c itself: the values stay over c, unreduced (the same
+        # rationals; the outputs are reduced at the end), and no gcd or lcm is needed.
+        out = []
+        for j in range(n_out):
+            z = dot(m, j, a) + bias[j] * c
+            if act == "relu" and z < 0:
+                z = 0
+            elif act == "hardtanh":
+                z = max(-c, min(c, z))
+            out.append(z)
+        return out, c
+    budget.charge(n_out * mul_cost(m.dbits, c.bit_length()), "forward pass: a layer's denominators")
+    nums, ds = [], []
+    for j in range(n_out):
+        z = dot(m, j, a) + bias[j] * c
+        D = dens[j] * c
+        if act == "relu" and z < 0:
+            z = 0
+        elif act == "hardtanh":
+            z = max(-D, min(D, z))
+        zb, Db = abs(z).bit_length(), D.bit_length()
+        budget.charge(gcd_cost(zb, Db) + div_any_cost(zb, Db) + div_any_cost(Db, Db),
+                      "forward pass: reducing a value")
+        g = math.gcd(z, D)
+        nums.append(z // g)
+        ds.append(D // g)
+    c = lcm_charged(ds, "forward pass: a layer's common denominator", budget)
+    cb = c.bit_length()
+    budget.hold(n_out * int_bytes(zbits + cb), "forward pass: one layer's values over their common denominator")
+    budget.charge(sum(div_cost(cb, q.bit_length()) + mul_cost(abs(v).bit_length(), cb - q.bit_length() + 1)
+                      for v, q in zip(nums, ds) if q != c), "forward pass: rescaling a layer's values")
+    return [v if q == c else v * (c // q) for v, q in zip(nums, ds)], c
+
+
+def over_common_denominator(rows, what, budget):
+    """Rows of (num, den) pairs as integers over one common denominator c, the lcm of the distinct
+    denominators (in increasing order): (rows of integers, c).  Each quotient c // q is formed
+    once per distinct q; the products once per value."""
+    dens = sorted({q for row in rows for _, q in row})
+    c = lcm_charged(dens, what, budget)
+    cb = c.bit_length()
+    budget.hold(sum(int_bytes(abs(p).bit_length() + cb) for row in rows for p, _ in row), what)
+    budget.charge(sum(div_cost(cb, q.bit_length()) for q in dens if q != c), what)
+    factor = {q: c // q for q in dens if q != c}
+    budget.charge(sum(mul_cost(abs(p).bit_length(), cb) for row in rows for p, q in row if q != c), what)
+    return [[p * factor[q] if q != c else p for p, q in row] for row in rows], c
+
+
+def scale_point(x, what, budget):
+    """A point of (num, den) pairs as integers over one common denominator: (a, c)."""
+    (a,), c = over_common_denominator([x], what, budget)
+    return a, c
+
+
+def forward(entries, x, budget):
+    """Rule (section 10): exact forward pass of one point; x is a list of (num, den).  Returns [(num, den)].
+
+    The point's values are integers over one positive denominator c; neuron j's pre-activation
+    is (W_j . a + b_j c) / (den_j c), activated on the numerator, reduced, and the layer's new
+    common denominator is the lcm of the reduced ones.  A residual block adds its output to
+    its input (over the lcm of the two denominators)."""
+    budget.charge(NEURON * (len(x) + 1), "forward pass: a point")
+    a, c = scale_point(x, "forward pass: the input's common denominator", budget)
+    for entry in entries:
+        if len(entry) == 1:
+            a, c = apply_layer(entry[0], a, c, budget)
+        else:
+            a1, c1 = apply_layer(entry[1], *apply_layer(entry[0], a, c, budget), budget)
+            (a, a1), c = over_common_denominator([[(u, c) for u in a], [(v, c1) for v in a1]],
+                                                 "forward pass: a residual sum", budget)
+            a = [u + v for u, v in zip(a, a1)]     # additions: linear in the values just charged
+    out = []
+    cb = c.bit_length()
+    for v in a:
+        budget.charge(gcd_cost(abs(v).bit_length(), cb) + 2 * div_cost(max(abs(v).bit_length(), cb), cb),
+                      "forward pass: reducing an output")
+        g = math.gcd(v, c)
+        out.append((v // g, c // g))
+    return out
+
+
