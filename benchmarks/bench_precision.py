@@ -18,7 +18,7 @@ from pathlib import Path
 
 from exactmem.certificate import certificate_bytes, write_atomic
 from exactmem.pipeline import certify
-from exactmem.precision import analyze
+from exactmem.studies.precision import analyze
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,21 +1,34 @@
 """Certificate v1: one canonical JSON file binding dataset, network, outputs and claims.
 
 The format is specified in ``docs/certificate-format.md`` (JSON Schema:
-``docs/certificate-v1.schema.json``).  This module only assembles and writes it; the
-independent checker is ``certificates/check.py``.
+``docs/certificate-v1.schema.json``).  This module assembles and writes certificates, and reads
+them back into a :class:`~exactmem.network.Network` and a :class:`~exactmem.data.Dataset`
+(:func:`load_certificate`; decoding only, never verifying).  The independent checker is
+``certificates/check.py``.
+
+Core module: it imports the data, network, rational, gadgets, geometry and segments modules,
+never the constructions, the pipeline, the CLI or :mod:`exactmem.studies`.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import json
 import os
+import re
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 from . import __version__
 from .data import Dataset, canonical_bytes
-from .errors import UsageError
-from .rational import encode_int, encode_rat
+from .errors import DataError, InternalError, UsageError
+from .gadgets import class_decoder
+from .geometry import general_position_witness
+from .network import Layer, Network, ResidualBlock
+from .rational import decode_int, decode_rat, encode_int, encode_rat
+from .segments import alternating_on_segment, count_pieces
 
 FORMAT = "exactmem-certificate"
 VERSION = "1.0"
@@ -23,7 +36,7 @@ VERSION = "1.0"
 # says version 1.1; every other certificate stays 1.0, byte for byte as before.
 V11_VARIABLES = ("general_position", "pieces_on_segment")
 V11_FIELDS = ("segment",)
-# Claim variables added in format 1.2 (precision certificates, exactmem/precision.py; and
+# Claim variables added in format 1.2 (precision certificates, exactmem/studies/precision; and
 # alternating_on_segment, reserved for another construction): naming one of them says 1.2.
 V12_VARIABLES = ("decoder_margin_bits", "dyadic_weights", "grid_bits", "sig_bits", "alternating_on_segment")
 SCHEMA_ID = "https://exactmem.invalid/schema/certificate-1.json"
@@ -39,8 +52,6 @@ def _layer_json(layer) -> dict:
 
 
 def network_json(network) -> dict:
-    from .network import ResidualBlock
-
     return {
         "input_dim": network.input_dim,
         "layers": [{"residual": {"inner": _layer_json(e.inner), "outer": _layer_json(e.outer)}}
@@ -49,9 +60,9 @@ def network_json(network) -> dict:
 
 
 def claim_values(statement: str, env: dict) -> tuple[int, str, int]:
-    """Evaluate 'LHS op RHS' with the same tiny grammar the checker accepts."""
-    import ast
-
+    """Evaluate 'LHS op RHS' with the same tiny grammar the checker accepts.  ValueError (or
+    KeyError for an unknown variable) when the statement is outside it: callers reading claims
+    from a file catch these, and :func:`build_certificate` reports them as internal errors."""
     tree = ast.parse(statement, mode="eval").body
     if not isinstance(tree, ast.Compare) or len(tree.ops) != 1:
         raise ValueError(f"claim must be one comparison: {statement}")
@@ -76,7 +87,7 @@ def claim_values(statement: str, env: dict) -> tuple[int, str, int]:
 
 def claim_env(ds: Dataset, network, segment=None) -> dict:
     """The variables a claim may use; the checker recomputes every one of them.  With a segment
-    (u, v), also ``pieces_on_segment`` (exactmem/pieces.py, format 1.1).  The precision variables
+    (u, v), also ``pieces_on_segment`` (exactmem/segments.py, format 1.1).  The precision variables
     of format 1.2 (``decoder_margin_bits``, ``dyadic_weights``, ``grid_bits``, ``sig_bits``) are
     computed from the weights on first use (see :func:`precision_variables`)."""
     env = dict(network.sizes())
@@ -116,23 +127,18 @@ def claim_env(ds: Dataset, network, segment=None) -> dict:
 
 
 def _alternating(ds: Dataset, segment) -> int:
-    from .pieces import alternating_on_segment
     return alternating_on_segment(ds, *segment)
 
 
 def _pieces(network, segment) -> int:
-    from .pieces import count_pieces
     return count_pieces(network, *segment).pieces
 
 
 def _general_position(ds: Dataset) -> int:
-    from .geometry import general_position_witness
     return int(general_position_witness(ds.points) is None)
 
 
 def format_version(claims: list, body: dict) -> str:
-    import re
-
     names = {t for c in claims for t in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", c["statement"])}
     if names & set(V12_VARIABLES):
         return "1.2"
@@ -144,8 +150,6 @@ def format_version(claims: list, body: dict) -> str:
 
 def _values(layer):
     """Every weight and bias of a layer as a Fraction, row by row (each row's bias last)."""
-    from fractions import Fraction
-
     for row, b, den in zip(layer.weights, layer.bias, layer.dens):
         yield [Fraction(v, den) for v in row], Fraction(b, den)
 
@@ -154,9 +158,6 @@ def decoder_margin_bits(network, classes: int) -> int:
     """t >= 1 when the network ends in exactly the class decoder with margin 2^-t for C =
     ``classes`` classes (:func:`exactmem.gadgets.class_decoder`), else 0: t is read off the first
     weight s = 2^(t-1), and the last two layers must equal that decoder."""
-    from .gadgets import class_decoder
-    from .network import Layer, ResidualBlock
-
     layers = network.layers
     if not classes or len(layers) < 3 or any(isinstance(e, ResidualBlock) for e in layers[-2:]):
         return 0
@@ -218,8 +219,6 @@ class _LazyEnv(dict):
 
 def _min_sq(ds: Dataset):
     """Exact minimum squared pairwise distance as a Fraction (0 when N < 2)."""
-    from fractions import Fraction
-
     m = ds.min_sq_distance()
     return Fraction(0) if m is None else m
 
@@ -227,8 +226,6 @@ def _min_sq(ds: Dataset):
 def json_safe(obj):
     """Informative values made safe for the format: integers of 15 digits or more become INT
     strings, Fractions RAT strings (a JSON number has at most 15 digits, section 3.3)."""
-    from fractions import Fraction
-
     if isinstance(obj, bool) or obj is None or isinstance(obj, str):
         return obj
     if isinstance(obj, int):
@@ -239,7 +236,7 @@ def json_safe(obj):
         return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [json_safe(v) for v in obj]
-    raise TypeError(f"not JSON-safe: {type(obj).__name__}")
+    raise InternalError(f"not JSON-safe: {type(obj).__name__}")
 
 
 def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: dict,
@@ -253,7 +250,10 @@ def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: d
     env = claim_env(ds, net, segment)
     claims = []
     for c in built.claims:
-        lhs, _, rhs = claim_values(c.statement, env)
+        try:
+            lhs, _, rhs = claim_values(c.statement, env)
+        except (KeyError, ValueError, SyntaxError) as e:
+            raise InternalError(f"claim {c.id} ({c.statement!r}) is outside the claim grammar: {e}") from None
         claims.append({"id": c.id, "statement": c.statement, "source": c.source,
                        "lhs": encode_int(lhs), "rhs": encode_int(rhs)})
     body = {
@@ -309,3 +309,75 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a certificate back (decoding only: certificates/check.py is what verifies)
+
+def load_certificate(path) -> tuple[dict, Dataset, Network]:
+    """The certificate (as JSON), its dataset and its network.  Only decoded, not verified: run
+    certificates/check.py for that.  A sibling dataset file (``"dataset": {"file": ...}``) is
+    read from the certificate's folder and must match the recorded sha256."""
+    path = Path(path)
+    try:
+        cert = json.loads(path.read_bytes())
+        if not isinstance(cert["construction"]["id"], str):     # every reader names the construction
+            raise ValueError("construction id is not a string")
+        ds = dataset_from_json(cert["dataset"], path.parent, source=path.name)
+        net = network_from_json(cert["network"])
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    except DataError as e:
+        raise DataError(f"{path}: {e}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise UsageError(f"{path}: not a readable exactmem certificate ({type(e).__name__}: {e})") from None
+    return cert, ds, net
+
+
+def dataset_from_json(dsj: dict, folder=None, source: str = "") -> Dataset:
+    """The dataset of a certificate's ``dataset`` object: inline, or the sibling file it names
+    (relative to ``folder``).  DataError when its bytes do not hash to the recorded sha256;
+    OSError, ValueError, KeyError or TypeError when it cannot be read or decoded (the callers say
+    which file)."""
+    if "file" in dsj:
+        body = json.loads((Path(folder or ".") / dsj["file"]).read_bytes())
+    else:
+        body = dsj["inline"]
+    if hashlib.sha256(canonical_bytes(body)).hexdigest() != dsj["sha256"]:
+        raise DataError("dataset sha256 mismatch")
+    points = tuple(tuple(decode_rat(v) for v in p) for p in body["points"])
+    if body["task"] == "classification":
+        return Dataset(points, tuple(int(c) for c in body["labels"]), "classification", body["classes"],
+                       source=source)
+    return Dataset(points, tuple(tuple(decode_rat(v) for v in y) for y in body["labels"]), "regression",
+                   None, source=source)
+
+
+def _layer_from_json(obj) -> Layer:
+    return Layer(tuple(tuple(decode_int(v) for v in row) for row in obj["weights"]),
+                 tuple(decode_int(v) for v in obj["bias"]), tuple(decode_int(v) for v in obj["dens"]),
+                 obj["activation"])
+
+
+def network_from_json(obj) -> Network:
+    """The :class:`~exactmem.network.Network` of a certificate's ``network`` object (the inverse
+    of :func:`network_json`)."""
+    entries = []
+    for e in obj["layers"]:
+        if "residual" in e:
+            entries.append(ResidualBlock(_layer_from_json(e["residual"]["inner"]),
+                                         _layer_from_json(e["residual"]["outer"])))
+        else:
+            entries.append(_layer_from_json(e))
+    return Network(obj["input_dim"], tuple(entries))
+
+
+def segment_from_json(cert: dict, path="certificate") -> tuple | None:
+    """The certificate's segment (u, v) as Fractions (format 1.1), or None when it has none."""
+    seg = cert.get("segment")
+    if not isinstance(seg, dict):
+        return None
+    try:
+        return tuple(decode_rat(t) for t in seg["from"]), tuple(decode_rat(t) for t in seg["to"])
+    except (KeyError, TypeError, ValueError):
+        raise UsageError(f"{path}: unreadable segment field") from None

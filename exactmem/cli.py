@@ -1,5 +1,8 @@
 """The ``exactmem`` command line.  Errors are one line on stderr with a documented exit code
-(see :mod:`exactmem.errors`); the checker's own exit codes pass through ``check``."""
+(see :mod:`exactmem.errors`); the checker's own exit codes pass through ``check``.
+
+The top of the import graph: the CLI is the only module that imports :mod:`exactmem.studies`
+(lazily, per command), and no library module imports the CLI."""
 
 from __future__ import annotations
 
@@ -184,7 +187,7 @@ def cmd_regress(args) -> int:
 
 
 def cmd_tradeoff(args) -> int:
-    from .tradeoff import run_tradeoff
+    from .studies.tradeoff import run_tradeoff
 
     widths = _widths(args.widths) if args.widths else []
     if not widths and not args.tiny_delta:
@@ -197,7 +200,7 @@ def cmd_tradeoff(args) -> int:
 
 
 def cmd_precision(args) -> int:
-    from .precision import analyze, format_table
+    from .studies.precision import analyze, format_table
     from .rational import parse_literal
 
     tol = None
@@ -208,7 +211,10 @@ def cmd_precision(args) -> int:
             raise UsageError(f"--tol: {e}") from None
     formats = [f.strip() for f in args.formats.split(",") if f.strip()] if args.formats else []
     out = Path(args.out) if args.out else Path(Path(args.certificate).name.removesuffix(".json") + "-precision")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"--out {out}: {e.strerror}") from None
     log = None if args.quiet else (lambda m: print(f"  .. {m}", file=sys.stderr, flush=True))
     report = analyze(args.certificate, tol=tol, formats=formats, out_dir=out, window=args.window,
                      check=not args.no_check, log=log)
@@ -220,8 +226,8 @@ def cmd_precision(args) -> int:
 
 
 def cmd_pieces(args) -> int:
-    """YSJ19 Thm 3.3 (exactmem/pieces.py, docs/ysj19.md): count on a segment, the witness, the survey."""
-    from . import pieces
+    """YSJ19 Thm 3.3 (exactmem/studies/pieces.py, docs/ysj19.md): count on a segment, the witness, the survey."""
+    from .studies import pieces
 
     modes = [m for m, on in (("CERT", args.certificate), ("--witness", args.witness), ("--survey", args.survey)) if on]
     if len(modes) != 1:
@@ -238,7 +244,7 @@ def cmd_pieces(args) -> int:
 
 
 def cmd_sgd_near(args) -> int:
-    from .sgd import run
+    from .studies.sgd import run
 
     try:
         eps = [float(v) for v in args.eps.split(",")]       # a float experiment (YSJ19 Thm 5.1)
@@ -259,8 +265,9 @@ def cmd_sgd_near(args) -> int:
 
 
 def cmd_claims(args) -> int:
-    """YSJ19's numeric claims reproduced by real, checked runs (exactmem/claims.py, docs/ysj19.md)."""
-    from .claims import run_claims
+    """YSJ19's numeric claims reproduced by real, checked runs (exactmem/studies/paper_numbers.py,
+    docs/ysj19.md)."""
+    from .studies.paper_numbers import run_claims
 
     only = args.only.split(",") if args.only else None
     fmt = "json" if args.json else "markdown" if args.markdown else "text"

@@ -2,11 +2,27 @@
 
 Layers are passed around in rational form: ``(W, b, activation)`` with W a list of rows of
 Fractions.  :func:`exactmem.network.Layer.from_rationals` turns them into the integer IR.
+
+The gadgets, each exact on the inputs named in its docstring:
+
+* :func:`hardtanh_to_relu` -- a hard-tanh layer as a ReLU layer of twice the width;
+* :class:`RegisterNet` / :class:`Expr` -- layers written as named neurons;
+* :func:`step_pair` -- the ReLU threshold step H_t, :func:`hardtanh_step` its hard-tanh form;
+* :func:`bit_test` -- the step at 2^p, reading one bit of an integer;
+* :func:`trapezoid` -- four ReLUs that are 1 on an interval and 0 one unit outside it, with its
+  two instances :func:`window` (an equality test for keys 2 apart) and the trap bump
+  :func:`trap_bump_units` (1 for |u| <= 1, 0 for |u| >= 2; also in hard-tanh form);
+* :func:`gate` -- a bounded label times a 0/1 indicator;
+* :func:`ramp_bias` -- the bias of a ReLU ramp pair that adds a label difference past a key;
+* :func:`lookup_sequential`, :func:`lookup_parallel` -- piecewise-constant tables of a key;
+* :func:`class_decoder` -- nearest-integer class decoding with a margin.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+
+from .errors import InternalError
 
 
 def zero_rows(count: int, n_in: int):
@@ -43,7 +59,7 @@ def hardtanh_to_relu(layers, relu_widths=None):
             out.append((W, b, act))
             break
         if act != "hardtanh":
-            raise ValueError("hardtanh_to_relu expects hard-tanh hidden layers")
+            raise InternalError("hardtanh_to_relu expects hard-tanh hidden layers")
         keep = [k for k, (row, bias) in enumerate(zip(W, b)) if bias or any(row)]
         rw, rb = [], []
         for k in keep:
@@ -52,7 +68,7 @@ def hardtanh_to_relu(layers, relu_widths=None):
         if relu_widths is not None:
             pad = relu_widths[li] - len(rw)
             if pad < 0:
-                raise ValueError(f"layer {li + 1}: {len(rw)} ReLUs needed, width {relu_widths[li]}")
+                raise InternalError(f"layer {li + 1}: {len(rw)} ReLUs needed, width {relu_widths[li]}")
             n_in = len(W[0]) if W else 0
             zw, zb = zero_rows(pad, n_in)
             rw, rb = rw + zw, rb + zb
@@ -108,26 +124,28 @@ class RegisterNet:
     ``add_layer({name: Expr})`` appends a hidden ReLU layer whose neurons read the previous
     layer's registers by name; ``output(exprs)`` appends the final identity layer.  The layers
     come out in the rational form ``(W, b, activation)`` the constructions hand to the IR.
+    Reading a register the previous layer lacks is a bug in the caller: InternalError.
     """
 
     def __init__(self, input_names):
         self.names = list(input_names)
+        self._known = set(self.names)
         self.layers = []
 
     def value(self, name) -> Expr:
-        if name not in self.names:
-            raise KeyError(f"register {name!r} is not in the previous layer {self.names}")
+        if name not in self._known:
+            raise InternalError(f"register {name!r} is not in the previous layer {self.names}")
         return Expr.of(name)
 
     def has(self, name) -> bool:
-        return name in self.names
+        return name in self._known
 
     def _affine(self, neurons: dict):
         W, b = [], []
         for name, e in neurons.items():
-            unknown = [k for k in e.value_names() if k not in self.names]
+            unknown = [k for k in e.value_names() if k not in self._known]
             if unknown:
-                raise KeyError(f"neuron {name!r} reads {unknown}, not in the previous layer")
+                raise InternalError(f"neuron {name!r} reads {unknown}, not in the previous layer")
             W.append([e.get(n, Fraction(0)) for n in self.names])
             b.append(e.get(1, Fraction(0)))
         return W, b
@@ -136,6 +154,7 @@ class RegisterNet:
         W, b = self._affine(neurons)
         self.layers.append((W, b, activation))
         self.names = list(neurons)
+        self._known = set(self.names)
 
     def output(self, exprs: list) -> list:
         W, b = self._affine({f"out{i}": e for i, e in enumerate(exprs)})
@@ -183,16 +202,82 @@ def bit_test(expr: Expr, p: int, prefix: str) -> dict:
     return step_pair(expr, 2 ** p, prefix)
 
 
+# Trapezoids: sigma(e + o_1) - sigma(e + o_2) - sigma(e + o_3) + sigma(e + o_4) with
+# o_1 = o_2 + 1 and o_4 = o_3 - 1 is 0 for e <= -o_1, 1 for -o_2 <= e <= -o_3, 0 for e >= -o_4
+# (below -o_1 every unit is 0; on the plateau the first two differ by 1 and the last two are 0;
+# above -o_4 all four are affine and cancel to 1 - 1).
+
+TRAPEZOID_SIGNS = (1, -1, -1, 1)
+WINDOW_OFFSETS = (1, 0, -1, -2)       # plateau [0, 1], zero for e <= -1 and e >= 2
+TRAP_OFFSETS = (2, 1, -1, -2)         # plateau [-1, 1], zero for |e| >= 2
+
+
+def trapezoid(expr: Expr, offsets, prefix: str) -> dict:
+    """Four neurons sigma(expr + o_r), r = 1..4 (named prefix1..prefix4); their combination
+    :func:`trapezoid_value` with signs +, -, -, + is the trapezoid of ``offsets`` at expr."""
+    return {prefix + str(r): expr + o for r, o in enumerate(offsets, 1)}
+
+
+def trapezoid_value(net: RegisterNet, prefix: str) -> Expr:
+    """The trapezoid of the four neurons prefix1..prefix4 in the previous layer."""
+    e = Expr()
+    for r, sign in enumerate(TRAPEZOID_SIGNS, 1):
+        e = e + sign * net.value(prefix + str(r))
+    return e
+
+
 def window(expr: Expr, a, prefix: str) -> dict:
     """Four neurons whose combination g(z - a) (see :func:`window_value`) is 1 for z - a in
     [0, 1] and 0 for z - a <= -1 or >= 2: an equality test for keys 2 apart."""
-    t = expr - a
-    return {prefix + "1": t + 1, prefix + "2": t, prefix + "3": t - 1, prefix + "4": t - 2}
+    return trapezoid(expr - a, WINDOW_OFFSETS, prefix)
 
 
-def window_value(net: RegisterNet, prefix: str) -> Expr:
-    v = net.value
-    return v(prefix + "1") - v(prefix + "2") - v(prefix + "3") + v(prefix + "4")
+window_value = trapezoid_value
+
+
+def trap_bump(activation: str) -> tuple:
+    """(offsets, coefficients, scale) of the trap bump of a distance u: unit r computes
+    act(scale * u + offset_r) and sum_r coefficient_r * unit_r is 1 for |u| <= 1 and 0 for
+    |u| >= 2, exactly.
+
+    * ReLU: the trapezoid relu(u+2) - relu(u+1) - relu(u-1) + relu(u-2) (four units);
+    * hard-tanh: (hardtanh(2u+3) - hardtanh(2u-3))/2 (two units): for |u| <= 1 the first is 1
+      and the second -1; for u >= 2 both are 1, for u <= -2 both -1.
+    """
+    if activation == "relu":
+        return TRAP_OFFSETS, TRAPEZOID_SIGNS, 1
+    if activation == "hardtanh":
+        return (3, -3), (Fraction(1, 2), Fraction(-1, 2)), 2
+    raise InternalError(f"no trap bump for activation {activation!r}")
+
+
+def trap_bump_units(normal, offset, activation: str) -> list:
+    """The trap bump of u = normal . x - offset as dense units: a list of (row, bias,
+    coefficient), unit r computing act(row . x + bias); sum_r coefficient_r * unit_r is
+    1 where |u| <= 1 and 0 where |u| >= 2 (:func:`trap_bump`)."""
+    offsets, coeffs, scale = trap_bump(activation)
+    return [([scale * v for v in normal], scale * -offset + o, co) for o, co in zip(offsets, coeffs)]
+
+
+def hardtanh_step(expr: Expr, t, name: str) -> dict:
+    """The threshold step H_t in hard-tanh form: one neuron hardtanh(2(z - t) + 1), whose
+    (value + 1)/2 (see :func:`hardtanh_step_value`) is 0 for z <= t - 1 and 1 for z >= t."""
+    return {name: 2 * (expr - t) + 1}
+
+
+def hardtanh_step_value(net: RegisterNet, name: str) -> Expr:
+    """The 0/1 value of a hard-tanh step in the previous layer, as an affine expression."""
+    return net.value(name) * Fraction(1, 2) + Fraction(1, 2)
+
+
+def ramp_bias(C: int, key: int) -> int:
+    """The bias beta of the ReLU ramp pair sigma(2C z + beta) - sigma(2C z + beta - h) that adds
+    a label difference h (|h| <= C - 1) past an integer key: beta = -2C(key + 1) - C.
+
+    Then 2C z + beta = 2C(z - key - 1) - C: for z <= key + 1 both units are 0 (their inputs are
+    <= -C and <= -C - h <= -1), and for z >= key + 2 both are active (inputs >= C and
+    >= C - h >= 1), so the pair is 0 at this key and h at every key >= key + 2."""
+    return -2 * C * (key + 1) - C
 
 
 def gate(value: Expr, indicator: Expr, bound: int) -> Expr:

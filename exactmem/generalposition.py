@@ -7,6 +7,10 @@ complete certificate of Assumption 4.1 (:func:`exactmem.geometry.general_positio
 normals) before building, and the certificate claims ``general_position == 1``, which the
 checker recomputes.  With ``perturb=eps`` every coordinate moves by a seeded rational amount of
 absolute value at most eps, and the move is recorded in the certificate's recipe and info.
+
+Core module: the pipeline imports it; it imports the constructions' ``Claim`` record, data,
+errors, geometry and rational, and must never import the certificate writer or
+:mod:`exactmem.studies`.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from fractions import Fraction
 from .constructions import Claim
 from .data import Dataset
 from .errors import DataError, ResourceError, UsageError
-from .geometry import general_position_cost, general_position_witness
+from .geometry import general_position_cost, general_position_witness, rows
 from .rational import parse_literal
 
 MODES = ("construction", "full")
@@ -27,10 +31,6 @@ PERTURB_DRAWS = 16                    # fresh draws tried before giving up
 
 GP_CLAIM = Claim("general-position", "general_position == 1",
                  "YSJ19 Assumption 4.1: every set of at most dx+1 points is affinely independent")
-
-
-def rows(indices) -> str:
-    return ", ".join(str(i + 1) for i in sorted(indices))
 
 
 def require_full(ds: Dataset) -> None:

@@ -1,66 +1,79 @@
 """Exact affine geometry over Q for the general-position constructions (YSJ19 section 4).
 
-Everything is Fraction / int arithmetic: reduced row echelon form, null-space bases, and the
-hyperplane through a group of at most d points that misses every other data point.
+Everything is exact: FLINT integer matrices (``fmpz_mat``: reduced row echelon form, rank,
+null space) on rows scaled to integers, Fractions and ints elsewhere.  Null-space bases, the
+hyperplane through a group of at most d points that misses every other data point, and the full
+general-position test.
+
+Core module: it imports only :mod:`exactmem.errors` (and python-flint).  The constructions use
+it, so it must never depend on them, on the certificate writer, on the pipeline or on
+:mod:`exactmem.studies`.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
-from math import gcd
+from itertools import combinations
+from math import comb, gcd, lcm
+
+from flint import fmpz_mat
 
 from .errors import DataError
+
+
+def _integer_rows(rows, n_cols: int):
+    """The rational rows as an fmpz_mat, each row scaled by the lcm of its denominators (which
+    changes neither the row space, nor the RREF, nor the null space)."""
+    ints = []
+    for row in rows:
+        row = [Fraction(v) for v in row]
+        m = lcm(*(v.denominator for v in row)) if row else 1
+        ints.append([v.numerator * (m // v.denominator) for v in row])
+    return fmpz_mat(len(ints), n_cols, [v for row in ints for v in row])
+
+
+def _pivots(R, rank: int) -> list:
+    """Pivot columns of the first ``rank`` rows of an RREF (its leading nonzero entries)."""
+    return [next(k for k, v in enumerate(R[i]) if v) for i in range(rank)]
 
 
 def rref_nullspace(rows, n_cols: int) -> list:
     """The standard RREF basis of the null space of a rational matrix (one vector per free
     column, in increasing order: 1 at the free column, 0 at the other free columns, -R[i, f] at
-    the pivot column of row i)."""
-    R = [[Fraction(v) for v in row] for row in rows]
-    pivots = []
-    r = 0
-    for c in range(n_cols):
-        p = next((i for i in range(r, len(R)) if R[i][c] != 0), None)
-        if p is None:
-            continue
-        R[r], R[p] = R[p], R[r]
-        piv = R[r][c]
-        R[r] = [v / piv for v in R[r]]
-        for i in range(len(R)):
-            if i != r and R[i][c] != 0:
-                f = R[i][c]
-                R[i] = [a - f * b for a, b in zip(R[i], R[r])]
-        pivots.append(c)
-        r += 1
-        if r == len(R):
-            break
-    free = [c for c in range(n_cols) if c not in pivots]
+    the pivot column of row i).  The RREF is unique; FLINT computes it as an integer matrix over
+    one denominator."""
+    if rows:
+        M, den, rank = _integer_rows(rows, n_cols).rref()
+        R = [[int(v) for v in row] for row in M.tolist()]
+        den = int(den)
+    else:
+        R, den, rank = [], 1, 0
+    pivots = _pivots(R, rank)
     basis = []
-    for f in free:
+    for f in (c for c in range(n_cols) if c not in set(pivots)):
         v = [Fraction(0)] * n_cols
         v[f] = Fraction(1)
         for i, pc in enumerate(pivots):
-            v[pc] = -R[i][f]
+            v[pc] = Fraction(-R[i][f], den)
         basis.append(v)
     return basis
 
 
+def _primitive_ints(ints) -> tuple:
+    """A nonzero integer vector divided by the gcd of its entries, first nonzero entry > 0."""
+    g = gcd(*ints)
+    ints = [x // g for x in ints]
+    return tuple(-x for x in ints) if next(x for x in ints if x) < 0 else tuple(ints)
+
+
 def primitive(v) -> tuple:
     """Scale a nonzero rational vector to a primitive integer vector, first nonzero entry > 0."""
-    den = 1
-    for x in v:
-        den = den * x.denominator // gcd(den, x.denominator)
-    ints = [int(x * den) for x in v]
-    g = 0
-    for x in ints:
-        g = gcd(g, x)
-    ints = [x // g for x in ints]
-    if next(x for x in ints if x) < 0:
-        ints = [-x for x in ints]
-    return tuple(ints)
+    den = lcm(*(x.denominator for x in v))
+    return _primitive_ints([x.numerator * (den // x.denominator) for x in v])
 
 
-def _rows(indices) -> str:
+def rows(indices) -> str:
+    """1-based, sorted, comma-separated data rows for a message (the one such formatter)."""
     return ", ".join(str(i + 1) for i in sorted(indices))
 
 
@@ -73,10 +86,6 @@ def separating_hyperplane_flint(points, group: list):
     size), and a hyperplane through the group that misses every other point also shows that no
     other point lies in the group's affine hull.  Cost: one (r-1) x r RREF and one N x nnz(a)
     integer product, instead of a d x d Fraction basis (claims at dx = 3072, docs/ysj19.md)."""
-    from math import lcm
-
-    from flint import fmpz_mat
-
     d, r, n = len(points[0]), len(group), len(points)
     base = points[group[0]]
     if r == 1:
@@ -87,7 +96,7 @@ def separating_hyperplane_flint(points, group: list):
         L = lcm(*(v.denominator for row in rows for v in row))
         R, den, rank = fmpz_mat(r - 1, m, [int(v * L) for row in rows for v in row]).rref()
         R = [[int(v) for v in row] for row in R.tolist()]
-        pivots = [next(k for k in range(m) if R[i][k]) for i in range(rank)]
+        pivots = _pivots(R, rank)
         free = [k for k in range(m) if k not in set(pivots)]
         if not free:
             return None
@@ -96,11 +105,7 @@ def separating_hyperplane_flint(points, group: list):
         v[f] = int(den)
         for i, pc in enumerate(pivots):
             v[pc] = -R[i][f]
-        g = 0
-        for x in v:
-            g = gcd(g, x)
-        v = [x // g for x in v]
-        a = tuple(-x for x in v) if next(x for x in v if x) < 0 else tuple(v)
+        a = _primitive_ints(v)
     c = sum(x * y for x, y in zip(a, base))
     support = [k for k in range(d) if a[k]]
     vals = [points[j][k] for j in range(n) for k in support]
@@ -128,12 +133,12 @@ def separating_hyperplane(points, group: list) -> tuple:
     D = [[x - y for x, y in zip(points[i], base)] for i in group[1:]]
     basis = rref_nullspace(D, d) if D else [[Fraction(int(t == s)) for t in range(d)] for s in range(d)]
     if not basis:
-        raise DataError(f"rows {_rows(group)} are affinely dependent (not in general position)")
+        raise DataError(f"rows {rows(group)} are affinely dependent (not in general position)")
     outside = [j for j in range(len(points)) if j not in set(group)]
     for j in outside:
         diff = [x - y for x, y in zip(points[j], base)]
         if all(sum(b * e for b, e in zip(beta, diff)) == 0 for beta in basis):
-            raise DataError(f"rows {_rows(group + [j])} lie on one affine subspace of dimension "
+            raise DataError(f"rows {rows(group + [j])} lie on one affine subspace of dimension "
                             f"{len(group) - 1}: the data are not in general position")
     lam = 0
     while True:
@@ -149,47 +154,24 @@ def separating_hyperplane(points, group: list) -> tuple:
 # ---------------------------------------------------------------------------------------------
 # The full certificate of general position (docs/ysj19.md, "The full test, on request")
 
-def _det(M) -> int:
-    """Determinant of a square integer matrix by Bareiss' fraction-free elimination."""
-    M = [list(r) for r in M]
-    n = len(M)
-    if n == 0:
-        return 1
-    sign, prev = 1, 1
-    for k in range(n - 1):
-        if M[k][k] == 0:
-            p = next((i for i in range(k + 1, n) if M[i][k] != 0), None)
-            if p is None:
-                return 0
-            M[k], M[p] = M[p], M[k]
-            sign = -sign
-        for i in range(k + 1, n):
-            for j in range(k + 1, n):
-                M[i][j] = (M[i][j] * M[k][k] - M[i][k] * M[k][j]) // prev
-        prev = M[k][k]
-    return sign * M[n - 1][n - 1]
-
-
-def _normal(rows, d: int) -> tuple:
+def _normal(vectors, d: int) -> tuple:
     """Generalized cross product of d-1 integer vectors in Z^d (0 iff they are dependent),
-    divided by the gcd of its entries, first nonzero entry positive."""
-    n = [(-1) ** k * _det([r[:k] + r[k + 1:] for r in rows]) for k in range(d)]
-    g = 0
-    for v in n:
-        g = gcd(g, v)
-    if g == 0:
-        return tuple(n)
-    n = [v // g for v in n]
-    return tuple(-v for v in n) if next(v for v in n if v) < 0 else tuple(n)
+    divided by the gcd of its entries, first nonzero entry positive.  When the vectors are
+    independent their null space is one line and that primitive vector spans it, so it is the
+    primitive FLINT null vector with the same sign rule."""
+    X, nullity = fmpz_mat(vectors).nullspace()
+    if nullity != 1:
+        return (0,) * d
+    return _primitive_ints([int(X[k, 0]) for k in range(d)])
 
 
-def _rank(rows) -> int:
-    return len(rows[0]) - len(rref_nullspace(rows, len(rows[0]))) if rows else 0
+def _rank(vectors) -> int:
+    return fmpz_mat(vectors).rank() if vectors else 0
 
 
 def general_position_cost(n: int, d: int) -> int:
-    """Work of :func:`general_position_witness`: C(N, d) normals of d determinants of size d-1."""
-    from math import comb
+    """Work of :func:`general_position_witness`: C(N, d) normals of d determinants of size d-1
+    (the budget's unit; the normal is now one FLINT null space, never more work than that)."""
     return comb(n, d) * d * max(d - 1, 1) ** 3 if n > d else n * d * d
 
 
@@ -201,9 +183,6 @@ def general_position_witness(points):
     The test: for every (d-1)-subset S (base point p = its first point) and every
     j > max S, the normal n of {x_s - p} u {x_j - p}; n = 0 means S u {j} is dependent, and two
     j's giving the same hyperplane (n, n.p) mean S u {j', j} is.  Exactly C(N, d) normals."""
-    from itertools import combinations
-    from math import lcm
-
     n = len(points)
     if n == 0:
         return None

@@ -7,7 +7,7 @@ degree <= d - 1, so at most (d-1) N(N-1)/2 integers fail and the search always e
 
 from __future__ import annotations
 
-from .errors import DataError
+from .errors import DataError, InternalError
 
 
 def moment_vector(T: int, d: int) -> tuple:
@@ -25,7 +25,7 @@ def distinct_projection(points) -> tuple[int, tuple, list]:
         t = [sum(c * x for c, x in zip(u, p)) for p in points]
         if len(set(t)) == n:
             return T, u, t
-    raise AssertionError("unreachable: the polynomial root bound guarantees a valid T")
+    raise InternalError("unreachable: the polynomial root bound guarantees a valid T")
 
 
 def dot(u, x):

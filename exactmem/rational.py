@@ -89,6 +89,11 @@ def parse_literal(text: str) -> Fraction:
     return value
 
 
+def ceil_div(a, b):
+    """ceil(a / b) exactly, for integers or Fractions (b != 0): ``-(-a // b)``, no float."""
+    return -(-a // b)
+
+
 def bitlen(v: int) -> int:
     return abs(v).bit_length()
 

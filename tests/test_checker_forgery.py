@@ -1,7 +1,7 @@
 """Forgeries of genuine objects: the independent checker must never answer VERIFIED for one.
 
 Every test starts from something genuine -- a golden certificate, a certificate exactmem builds
-here on small random data, a precision suffice certificate or fail witness (exactmem.precision) of
+here on small random data, a precision suffice certificate or fail witness (exactmem.studies.precision) of
 it -- changes one thing, re-seals what a forger can re-seal (claim lhs/rhs, certificate_sha256,
 witness_sha256), and runs certificates/check.py in-process.  The expected exit code and the text
 the verdict must name come from the forging step alone (what was changed), never from running
@@ -112,7 +112,7 @@ def run(checker, tmp_path_factory):
 
 # ---------------------------------------------------------------------------------------------
 # Genuine objects built once: certificates on small random data, their witnesses and suffice
-# certificates (exactmem.precision), each checked VERIFIED before anything is forged from it
+# certificates (exactmem.studies.precision), each checked VERIFIED before anything is forged from it
 
 SPECS = [("zhang17", dict(n=10, d=2, classes=3, seed=11)),
          ("vys21", dict(n=12, d=2, classes=3, seed=12)),
@@ -123,7 +123,7 @@ SEARCH = {"fixed": range(40, -10, -1), "float": range(80, 0, -1)}
 
 @pytest.fixture(scope="module")
 def world(run):
-    from exactmem import precision as P
+    from exactmem.studies import precision as P
     from exactmem.data import random_dataset
     from exactmem.engine import forward
     from exactmem.pipeline import certify_dataset

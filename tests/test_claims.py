@@ -1,6 +1,6 @@
 """`exactmem claims` end to end at the quick scale: every row filled from a real run, every
 certificate VERIFIED by the independent checker, and every inequality recomputed here from the
-paper's formulas (Fractions and integers written independently of exactmem.claims)."""
+paper's formulas (Fractions and integers written independently of exactmem.studies.paper_numbers)."""
 
 import importlib.util
 import json

@@ -131,3 +131,33 @@ def test_edge_count_matches_the_papers_formula(n, dx):
     net = ysj19.theorem_3_1(ds, widths=[2 * s, 2 * s]).network
     assert net.params_dense == 4 * n + (2 * dx + 6) * s + 1
     assert forward(net, ds.points) == ds.targets()
+
+
+def test_constructions_import_only_core_modules_and_keep_their_names():
+    """The constructions never import the studies, the engine, the certificate writer, the pipeline or the
+    CLI (a study may import a construction, never the reverse), and the package layout keeps
+    the registry's functions and the names other modules use."""
+    import ast
+    from pathlib import Path
+
+    import exactmem.constructions as pkg
+    from exactmem.constructions import registry, stage_one, vys21, yy26
+
+    forbidden = {"studies", "certificate", "pipeline", "cli", "checker", "engine", "segments"}
+    for path in Path(pkg.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [a.name for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                assert not forbidden & set(name.split(".")), f"{path.name} imports {name}"
+    reg = registry()
+    assert reg["ysj19-thm3.1"].build is ysj19.theorem_3_1 and reg["ysj19-thm3.3"].build is ysj19.theorem_3_3
+    assert reg["ysj19-thm4.1"].build is ysj19.theorem_4_1 and reg["yy26"].build is yy26.theorem_r1
+    assert vys21.stage1_projection is stage_one.stage1_projection
+    for name in ("thm31_lhs", "default_widths", "choose_blocks", "prop34_violation", "thm41_layout",
+                 "THM41_BUMPS", "PIECES", "bound_claims"):
+        assert hasattr(ysj19, name)

@@ -153,3 +153,35 @@ def test_checker_audit_guide_names_every_file_with_its_line_count():
     m = re.search(r"theorem table \((\d+)\s+lines,\s+(\d+)\s+code\)", guide)
     assert m and int(m.group(1)) == int(rows["check_theorems.py"])
     assert int(m.group(2)) == _code_lines(files["check_theorems.py"])
+
+
+def test_corpus_counts_in_checker_doc_are_the_corpus():
+    """The counts docs/checker.md states for the golden and negative corpora are the files'."""
+    text = (ROOT / "docs" / "checker.md").read_text(encoding="utf-8")
+    goldens = len(list((ROOT / "certificates" / "golden").glob("*.json")))
+    stated = [int(n) for n in re.findall(r"(\d+) golden certificates", text)]
+    assert stated and set(stated) == {goldens}
+    entries = [line.split("\t") for line in (ROOT / "certificates" / "negative" / "EXPECTED.txt")
+               .read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    m = re.search(r"\| negative corpus \| (\d+) bad certificates", text)
+    assert m and int(m.group(1)) == len(entries)
+    by_code = dict(re.findall(r"^\| (\d) [A-Z]+ \| (\d+) \|", text, re.MULTILINE))
+    for code in "12345":
+        assert int(by_code[code]) == sum(1 for e in entries if e[1] == code), code
+
+
+def test_every_source_file_the_docs_name_exists():
+    """A `path.py` named in README.md or docs/*.md is a file of this repository: the path ends
+    one of its files' paths (so `exactmem/precision.py` after a move is caught, and `thm31.py`
+    in a row about constructions/ysj19/ is found)."""
+    files = ["/" + p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*.py")
+             if not any(part.startswith(".") for part in p.relative_to(ROOT).parts)]
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "benchmarks").glob("*.md"))]
+    missing = []
+    for doc in docs:
+        for name in set(re.findall(r"`([A-Za-z0-9_/.{},]+\.py)", doc.read_text(encoding="utf-8"))):
+            if "{" in name or name.startswith("/"):   # a brace list {a,b}.py; a machine's own path in a run record
+                continue
+            if not any(f.endswith("/" + name) for f in files):
+                missing.append(f"{doc.name}: {name}")
+    assert missing == []

@@ -6,9 +6,24 @@ import pytest
 from hypothesis import given, strategies as st
 
 from exactmem.engine import forward
-from exactmem.gadgets import (Expr, RegisterNet, bit_test, carry, class_decoder, gate, lookup_parallel, step_pair,
-                              step_value, window, window_value)
+from exactmem.errors import InternalError
+from exactmem.gadgets import (Expr, RegisterNet, bit_test, carry, class_decoder, gate, hardtanh_step,
+                              hardtanh_step_value, hardtanh_to_relu, lookup_parallel, ramp_bias, step_pair,
+                              step_value, trap_bump, trap_bump_units, trapezoid, trapezoid_value, window,
+                              window_value)
 from exactmem.network import Layer, Network
+from exactmem.rational import ceil_div
+
+F = Fraction
+
+
+def relu(t):
+    """The oracle: ReLU by hand, on Fractions."""
+    return max(F(0), t)
+
+
+def hardtanh(t):
+    return min(F(1), max(F(-1), t))
 
 
 def run(rn: RegisterNet, outputs, inputs):
@@ -89,8 +104,10 @@ def test_parallel_lookup_returns_the_block_value(keys, data):
 
 def test_register_net_refuses_unknown_registers():
     rn = RegisterNet(["x"])
-    with pytest.raises(KeyError):
+    with pytest.raises(InternalError):
         rn.add_layer({"y": Expr.of("nope")})
+    with pytest.raises(InternalError):
+        rn.value("nope")
 
 
 @given(st.lists(st.integers(0, 10**6), min_size=1, max_size=12, unique=True), st.data())
@@ -120,3 +137,96 @@ def test_class_decoder_returns_the_class_inside_its_margin(C, t, F):
     for c in range(1, C + 1):
         if c - Fraction(1, 2) + mu <= F <= c + Fraction(1, 2) - mu:
             assert out == c
+
+
+@given(offset=st.integers(-20, 20), e=st.fractions(-30, 30, max_denominator=64))
+def test_trapezoid_is_a_plateau_of_ones_falling_to_zero_one_unit_outside(offset, e):
+    """Offsets (o + 1, o, o - 2, o - 3): oracle relu by hand, and the shape from its definition."""
+    offsets = (offset + 1, offset, offset - 2, offset - 3)
+    rn = RegisterNet(["e"])
+    rn.add_layer(trapezoid(rn.value("e"), offsets, "t"))
+    out = run(rn, [trapezoid_value(rn, "t")], [(e,)])[0]
+    assert out == relu(e + offsets[0]) - relu(e + offsets[1]) - relu(e + offsets[2]) + relu(e + offsets[3])
+    if -offset <= e <= -offset + 2:
+        assert out == 1
+    elif e <= -offset - 1 or e >= -offset + 3:
+        assert out == 0
+
+
+@given(st.sampled_from(["relu", "hardtanh"]), st.fractions(-10, 10, max_denominator=48),
+       st.lists(st.fractions(-5, 5, max_denominator=16), min_size=1, max_size=3),
+       st.fractions(-5, 5, max_denominator=16))
+def test_trap_bump_is_one_near_the_hyperplane_and_zero_two_away(activation, u, normal, offset):
+    """trap_bump's (offsets, coefficients, scale) and trap_bump_units' dense units, against the
+    bump computed by hand: 1 for |u| <= 1, 0 for |u| >= 2, between 0 and 1 in between."""
+    act = relu if activation == "relu" else hardtanh
+    offsets, coeffs, scale = trap_bump(activation)
+    value = sum(co * act(scale * u + o) for o, co in zip(offsets, coeffs))
+    if abs(u) <= 1:
+        assert value == 1
+    elif abs(u) >= 2:
+        assert value == 0
+    else:
+        assert 0 <= value <= 1
+    # Dense units at a point x with normal . x - offset = u: x = (u + offset) / normal[0] e_0 + ...
+    if normal[0] == 0:
+        return
+    x = [(u + offset) / normal[0]] + [F(0)] * (len(normal) - 1)
+    dense = sum(co * act(sum(r * xi for r, xi in zip(row, x)) + bias)
+                for row, bias, co in trap_bump_units(normal, offset, activation))
+    assert dense == value
+    expected = ((relu(u + 2) - relu(u + 1) - relu(u - 1) + relu(u - 2)) if activation == "relu"
+                else (hardtanh(2 * u + 3) - hardtanh(2 * u - 3)) / 2)
+    assert value == expected
+
+
+@given(t=st.integers(-50, 50), zs=st.lists(st.fractions(-100, 100, max_denominator=8), min_size=1, max_size=20))
+def test_hardtanh_step_is_0_below_t_minus_1_and_1_from_t(t, zs):
+    rn = RegisterNet(["z"])
+    rn.add_layer(hardtanh_step(rn.value("z"), t, "h"), "hardtanh")
+    out = run(rn, [hardtanh_step_value(rn, "h")], [(z,) for z in zs])
+    for z, o in zip(zs, out):
+        assert o == (hardtanh(2 * (z - t) + 1) + 1) / 2
+        if z <= t - 1:
+            assert o == 0
+        elif z >= t:
+            assert o == 1
+
+
+@given(C=st.integers(1, 20), key=st.integers(0, 10**6), data=st.data())
+def test_ramp_pair_adds_its_label_difference_only_past_the_key(C, key, data):
+    """sigma(2C z + beta) - sigma(2C z + beta - h) with beta = ramp_bias(C, key): 0 for
+    z <= key + 1, h for z >= key + 2 (|h| <= C - 1), computed by hand."""
+    h = data.draw(st.integers(-(C - 1), C - 1))
+    z = data.draw(st.one_of(st.fractions(key - 50, key + 1), st.fractions(key + 2, key + 50)))
+    beta = ramp_bias(C, key)
+    value = relu(2 * C * z + beta) - relu(2 * C * z + beta - h)
+    assert value == (0 if z <= key + 1 else h)
+
+
+@given(st.lists(st.tuples(st.fractions(-4, 4, max_denominator=8), st.fractions(-4, 4, max_denominator=8)),
+                min_size=1, max_size=6),
+       st.lists(st.fractions(-3, 3, max_denominator=4), min_size=4, max_size=4))
+def test_hardtanh_to_relu_computes_the_same_function(xs, wb):
+    """A hard-tanh hidden layer (one used unit, one dead) and its ReLU form, both evaluated by hand."""
+    w1, b1, w2, b2 = wb
+    layers = [([[w1], [F(0)]], [b1, F(0)], "hardtanh"), ([[w2, F(5)]], [b2], "identity")]
+    converted = hardtanh_to_relu(layers, relu_widths=[3])
+    assert [len(b) for _, b, _ in converted] == [3, 1]
+    net = Network(1, tuple(Layer.from_rationals(*lay) for lay in converted))
+    got = forward(net, [(x,) for x, _ in xs])
+    assert got == [(w2 * hardtanh(w1 * x + b1) + b2,) for x, _ in xs]
+
+
+def test_hardtanh_to_relu_refuses_a_width_too_small():
+    with pytest.raises(InternalError):
+        hardtanh_to_relu([([[F(1)]], [F(0)], "hardtanh"), ([[F(1)]], [F(0)], "identity")], relu_widths=[1])
+
+
+@given(st.integers(-10**6, 10**6), st.integers(1, 1000), st.integers(-1000, -1))
+def test_ceil_div_is_the_exact_ceiling(a, b, nb):
+    for den in (b, nb):
+        q = ceil_div(a, den)
+        assert q - 1 < F(a, den) <= q                      # the definition of the ceiling
+    q = ceil_div(F(a, 7), F(b, 3))
+    assert q - 1 < F(a, 7) / F(b, 3) <= q

@@ -1,4 +1,4 @@
-"""YSJ19 Theorem 3.3 (exactmem/pieces.py, ysj19-thm3.3, the checker's pieces_on_segment).
+"""YSJ19 Theorem 3.3 (exactmem/segments.py, exactmem/studies/pieces.py, ysj19-thm3.3, the checker's pieces_on_segment).
 
 The exact counter is compared with a second, independent algorithm written here (piecewise-linear
 functions of tau propagated symbolically as knot/value lists, never re-evaluating the network),
@@ -16,10 +16,10 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, strategies as st
 
-from exactmem import pieces
+from exactmem.studies import pieces
 from exactmem.certificate import certificate_bytes
 from exactmem.constructions import zhang17
-from exactmem.constructions.ysj19_thm33 import theorem_3_3
+from exactmem.constructions.ysj19 import theorem_3_3
 from exactmem.data import Dataset
 from exactmem.errors import ConstructionError, DataError, ResourceError, UsageError
 from exactmem.network import Layer, Network, ResidualBlock
@@ -122,8 +122,10 @@ def networks(draw, residual=True, acts=ACTS):
 
 
 def checker_entries(net, checker):
+    import check_network             # the checker's own file, on sys.path once check.py is loaded
+
     def m(layer):
-        return checker.Map(layer.activation, [list(r) for r in layer.weights], list(layer.bias), list(layer.dens),
+        return check_network.Map(layer.activation, [list(r) for r in layer.weights], list(layer.bias), list(layer.dens),
                            len(layer.weights[0]))
     return [[m(e.inner), m(e.outer)] if isinstance(e, ResidualBlock) else [m(e)] for e in net.layers]
 
@@ -138,7 +140,9 @@ def test_counter_agrees_with_pl_oracle_checker_and_bounds(checker, case):
     res = pieces.count_pieces(net, u, v)
     assert res.kinks == oracle_kinks(net, u, v)
     assert res.pieces == len(res.kinks) + 1
-    assert checker.pieces_on_segment(checker_entries(net, checker), rat(u), rat(v)) == res.pieces
+    import check_segment
+    got = check_segment.pieces_on_segment(checker_entries(net, checker), rat(u), rat(v), checker.Budget())
+    assert got == res.pieces
     acts, widths = pieces.architecture(net)
     assert res.pieces <= pieces.tight_bound(acts, widths)
     b = pieces.bounds(net)
@@ -427,9 +431,9 @@ def test_checker_work_limit(checker, tmp_path, thm33_cert):
     code, out = run_checker_inprocess(checker, _write(tmp_path, thm33_cert))
     assert code == 0, out
     m = re.search(r"^c cost: ([0-9]+) work units of --max-work=([0-9]+) ", out, re.M)
-    assert m and int(m.group(2)) == checker.DEFAULT_LIMITS["work"], out
+    assert m and int(m.group(2)) == checker.DEFAULT_LIMITS.work, out
     need = int(m.group(1))
-    assert need == checker.BUDGET.used
+    assert need == checker.run([str(tmp_path / "c.json")])[3].used        # the run's own Budget
     code, tail = _run(checker, tmp_path, json.loads(json.dumps(thm33_cert)), "--max-work", str(need - 1))
     assert code == 4 and tail.startswith("s RESOURCE ") and f"--max-work={need - 1}" in tail, tail
     code, tail = _run(checker, tmp_path, json.loads(json.dumps(thm33_cert)), "--max-work", str(need))

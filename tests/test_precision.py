@@ -3,6 +3,7 @@ claims (suffice certificates verified by check.py, fail witnesses by check.py --
 --against SOURCE), and the format 1.2 precision claim variables against brute-force oracles."""
 
 import contextlib
+import hashlib
 import io
 import json
 import math
@@ -13,12 +14,13 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from exactmem import precision as P
-from exactmem.certificate import certificate_bytes
+from exactmem.certificate import certificate_bytes, network_from_json
 from exactmem.constructions import registry
 from exactmem.data import canonical_bytes, random_dataset
 from exactmem.engine import forward
 from exactmem.pipeline import certify_dataset
+from exactmem.rational import decode_int, decode_rat, encode_rat
+from exactmem.studies import precision as P
 
 from conftest import CHECKER, fraction_forward, run_checker_inprocess
 
@@ -89,16 +91,16 @@ def test_ieee_float64_conversion_matches_python_including_subnormals(x, e):
         want = float(x)
     except OverflowError:
         want = math.inf if x > 0 else -math.inf
-    assert P._ieee_value(x.numerator, x.denominator, "float64") == want
+    assert P.ieee_value(x.numerator, x.denominator, "float64") == want
 
 
 def test_ieee_small_formats():
-    assert P._ieee_value(65504, 1, "float16") == 65504.0
-    assert P._ieee_value(65520, 1, "float16") == math.inf          # rounds up past the largest
-    assert P._ieee_value(1, 2 ** 24, "float16") == 2.0 ** -24        # smallest subnormal
-    assert P._ieee_value(1, 2 ** 26, "float16") == 0.0               # below half of it
-    assert P._ieee_value(257, 1, "bfloat16") == 256.0                # 8 significant bits
-    assert P._ieee_value(259, 1, "bfloat16") == 260.0
+    assert P.ieee_value(65504, 1, "float16") == 65504.0
+    assert P.ieee_value(65520, 1, "float16") == math.inf          # rounds up past the largest
+    assert P.ieee_value(1, 2 ** 24, "float16") == 2.0 ** -24        # smallest subnormal
+    assert P.ieee_value(1, 2 ** 26, "float16") == 0.0               # below half of it
+    assert P.ieee_value(257, 1, "bfloat16") == 256.0                # 8 significant bits
+    assert P.ieee_value(259, 1, "bfloat16") == 260.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,7 +154,7 @@ def passes(net, ds, decision):
 
 def test_least_k_and_p_pass_and_one_less_fails(analyses):
     for cid, ds, mode, cert, folder, report in analyses:
-        net = P.network_from_json(cert["network"])
+        net = network_from_json(cert["network"])
         decision = P.decision_for(ds)
         for kind in ("fixed", "float"):
             v = report[kind]["least"]
@@ -223,20 +225,20 @@ def test_witnesses_verify_and_tampering_is_rejected(analyses, checker, tmp_path)
         v = json.loads(json.dumps(w))
         mutate(v)
         if rehash:
-            v["witness_sha256"] = P.hashlib.sha256(canonical_bytes(
+            v["witness_sha256"] = hashlib.sha256(canonical_bytes(
                 {k: x for k, x in v.items() if k != "witness_sha256"})).hexdigest()
         path = tmp_path / "w.json"
         path.write_bytes(canonical_bytes(v) + b"\n")
         return run_witness(checker, path, source)
 
     assert verdict(lambda v: None)[0] == 0
-    out = Fraction(P.decode_rat(w["output"][0]))
+    out = Fraction(decode_rat(w["output"][0]))
     tampered = {
-        "output": lambda v: v["output"].__setitem__(0, P.encode_rat(out + 1)),
+        "output": lambda v: v["output"].__setitem__(0, encode_rat(out + 1)),
         "label": lambda v: v["decision"].__setitem__("label", round(out)),       # the output meets it
         "rounding": lambda v: v["rounding"].__setitem__("k", v["rounding"]["k"] + 1),
         "weight": lambda v: tamper_weight(v["network"]["layers"][-1]),     # +1, still canonical
-        "point": lambda v: v["point"].__setitem__(0, P.encode_rat(P.decode_rat(v["point"][0]) + 1)),
+        "point": lambda v: v["point"].__setitem__(0, encode_rat(decode_rat(v["point"][0]) + 1)),
         # Bound to the source certificate: another point of it, another original network, another digest.
         "point_index": lambda v: v.__setitem__("point_index", (v["point_index"] + 1) % ds.n),
         "original_network": lambda v: tamper_weight(v["original_network"]["layers"][-1]),
@@ -262,8 +264,8 @@ def test_witnesses_verify_and_tampering_is_rejected(analyses, checker, tmp_path)
 
 
 def tamper_weight(layer):
-    w, den = P.decode_int(layer["weights"][0][0]), P.decode_int(layer["dens"][0])
-    layer["weights"][0][0] = P.encode_rat(w + den)
+    w, den = decode_int(layer["weights"][0][0]), decode_int(layer["dens"][0])
+    layer["weights"][0][0] = encode_rat(w + den)
 
 
 def test_regression_witness_verifies(analyses, checker):
@@ -284,7 +286,7 @@ def test_mpfr_at_high_precision_is_exact_on_dyadic_networks():
 
 
 def certify_dataset_network(cid, ds):
-    return P.network_from_json(certify_dataset(cid, ds)["network"])
+    return network_from_json(certify_dataset(cid, ds)["network"])
 
 
 @settings(max_examples=15)
@@ -295,7 +297,7 @@ def test_bound_is_sound(seed, k):
     decision = P.decision_for(ds)
     trace = P.exact_trace(net, ds.points)
     assert trace.outputs == forward(net, ds.points)
-    tables = P._Tables(net)
+    tables = P.Tables(net)
     for kind, n in (("fixed", k), ("float", max(k, 1))):
         if P.bound_passes(trace, tables, ds, decision, kind, n):
             assert passes(P.round_network(net, kind, n), ds, decision), (kind, n)
@@ -322,7 +324,7 @@ def test_residual_networks_are_supported(tmp_path):
         assert report[kind]["suffice_check"]["exit"] == 0
         if "witness_check" in report[kind]:
             assert report[kind]["witness_check"]["exit"] == 0
-    net = P.network_from_json(cert["network"])
+    net = network_from_json(cert["network"])
     assert P.mpfr_forward(net, ds.points, 600) == forward(net, ds.points)
 
 
@@ -469,7 +471,7 @@ BASE = [([[Q(3, 4), 2], [Q(-5, 8), 1]], [12, Q(1, 32)], "relu"), ([[1, Q(1, 2)]]
 @pytest.mark.parametrize("C,t", [(1, 1), (3, 2), (4, 7), (10, 20)])
 def test_decoder_is_recognised_and_left_out_of_the_grid(C, t):
     net = net_of(2, BASE + hand_decoder(C, t))
-    assert net == P._with_decoder(net_of(2, BASE), C, t)            # the writer appends this very decoder
+    assert net == P.with_decoder(net_of(2, BASE), C, t)            # the writer appends this very decoder
     want = oracle_vars(params_of(BASE))
     assert env_of(net, classes=C, d=2) == {"decoder_margin_bits": t, **want}
     # Another class count, regression data, or one bias off by 2^-10: not the decoder, every map counts.
@@ -496,7 +498,7 @@ def statements(c) -> dict:
 
 def certificate_params(c) -> list:
     """Every weight and bias of the certificate's rounded maps (the decoder, if any, left out)."""
-    net = P.network_from_json(c["network"])
+    net = network_from_json(c["network"])
     dec = c["info"]["precision"]["decoder"]
     entries = net.layers[:dec["layers_before"]] if dec else net.layers
     out = []
@@ -528,12 +530,12 @@ def test_suffice_certificates_state_their_precision(analyses):
                 bound = max((oracle_sig(w) for w in params if w), default=0)
                 assert bound <= n
                 got = next(cl for cl in c["claims"] if cl["id"] == "precision-significand")
-            assert P.decode_int(got["lhs"]) == bound and P.decode_int(got["rhs"]) == n
+            assert decode_int(got["lhs"]) == bound and decode_int(got["rhs"]) == n
             dec = c["info"]["precision"]["decoder"]
             if c["info"]["precision"]["mode"] == "decoded":
                 t = int(dec["mu"].removeprefix("2^-"))
                 assert st_["precision-decoder"] == f"decoder_margin_bits == {t}"
-                assert Fraction(1, 2 ** t) <= P.decode_rat(c["info"]["precision"]["min_margin"])
+                assert Fraction(1, 2 ** t) <= decode_rat(c["info"]["precision"]["min_margin"])
             else:
                 assert "precision-decoder" not in st_
 
@@ -547,7 +549,7 @@ def test_suffice_certificate_with_a_negative_grid(analyses):
     for n in (-3, -1, 2):
         c, m = P.suffice_certificate(cert, ds, big, "fixed", n, decision)
         assert m == "relabelled" and statements(c)["precision-grid"] == f"grid_bits <= {n}"
-        assert P.decode_int(next(cl for cl in c["claims"] if cl["id"] == "precision-grid")["lhs"]) == -3
+        assert decode_int(next(cl for cl in c["claims"] if cl["id"] == "precision-grid")["lhs"]) == -3
     # Every parameter rounded to 0: grid_bits is 0 by definition, and the claim states what holds.
     zero = net_of(d, [([[0] * d], [0], "relu"), ([[0]], [0], "identity")])
     c, m = P.suffice_certificate(cert, ds, zero, "fixed", -4, decision)

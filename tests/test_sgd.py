@@ -8,7 +8,7 @@ import pytest
 from exactmem.certificate import certificate_bytes
 from exactmem.errors import UsageError
 from exactmem.pipeline import certify
-from exactmem.sgd import flatten, forward, load_float_network, per_point_jacobian, run, unflatten
+from exactmem.studies.sgd import flatten, forward, load_float_network, per_point_jacobian, run, unflatten
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from hypothesis import given, settings, strategies as st
 from exactmem.certificate import certificate_bytes
 from exactmem.cli import main
 from exactmem.constructions import yy26
-from exactmem.constructions.vys21 import stage1_projection
+from exactmem.constructions.stage_one import stage1_projection
 from exactmem.data import Dataset, random_dataset
 from exactmem.engine import forward
-from exactmem.errors import ConstructionError, DataError, UsageError
+from exactmem.errors import ConstructionError, DataError
 from exactmem.pipeline import certify_dataset
 
 from conftest import run_checker_inprocess, verify_certificate
@@ -215,7 +215,7 @@ def test_log2_inv_delta_floor_is_exact():
 def test_tiny_delta_depth3_member_is_delta_free(checker, tmp_path):
     """delta = 2^-200: the depth-3 member's W^2 L^2 is 0.18 N log2(1/delta); the checker certifies
     delta <= 2^-200 and the ratio bracket from its own exact minimum distance."""
-    from exactmem.tradeoff import tiny_delta_dataset
+    from exactmem.studies.tradeoff import tiny_delta_dataset
 
     ds = tiny_delta_dataset(n=200, d=2, classes=5, seed=3)
     assert ds.min_sq_distance() == Fraction(1, 4 ** 200)
@@ -311,9 +311,9 @@ def test_refusals_name_the_numbers():
         yy26.theorem_r1(ds, depth=1)
     with pytest.raises(ConstructionError, match=r"L = 2 needs width >= 2\(N-1\) = 198"):
         yy26.theorem_r1(ds, width=50, depth=2)
-    with pytest.raises(UsageError, match="needs a target --width"):
+    with pytest.raises(ConstructionError, match="needs a target --width"):
         yy26.theorem_r1(ds)
-    with pytest.raises(UsageError, match="positive integer"):
+    with pytest.raises(ConstructionError, match="positive integer"):
         yy26.theorem_r1(ds, width=0)
     with pytest.raises(DataError, match="class labels"):
         yy26.theorem_r1(Dataset(((Fraction(0),), (Fraction(1),)), ((Fraction(1),), (Fraction(0),))).validate(),

@@ -57,7 +57,7 @@ class Entry:
 
 
 def registry() -> dict:
-    from . import vys21, ysj19, ysj19_thm33, yy26, zhang17
+    from . import vys21, ysj19, yy26, zhang17
 
     entries = [
         Entry("zhang17", "Zhang, Bengio, Hardt, Recht, Vinyals, ICLR 2017",
@@ -88,7 +88,7 @@ def registry() -> dict:
               "--head-width dL >= 2dy (ReLU) or dy (hard-tanh), default that; "
               "class labels 1..C with C <= dx; data in general position"),
         Entry("ysj19-thm3.3", "Yun, Sra, Jadbabaie, NeurIPS 2019",
-              "Theorem 3.3 (piece counting: the counting lemma on the alternating witness)", ysj19_thm33.theorem_3_3,
+              "Theorem 3.3 (piece counting: the counting lemma on the alternating witness)", ysj19.theorem_3_3,
               "--depth 2|3 (default 2: zhang17 knot, ReLU; 3: the Theorem 3.1 network with --activation and "
               "--widths d1,d2); collinear points (e.g. d = 1 data); labels replaced by (-1)^k along the line; "
               "claims over pieces_on_segment (format 1.1)"),

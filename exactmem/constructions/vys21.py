@@ -3,7 +3,7 @@ ReLU Neural Networks": O~(sqrt N) parameters through bit extraction, and the dep
 
 The paper's body was not available, so the layout is our own reconstruction from its statement;
 ``docs/vys21.md`` explains it.  Three stages: (I) one neuron projects the data to a
-line with gaps >= 2; (II) a lookup finds the point's block and outputs two big integers that
+line with gaps >= 2 (:mod:`.stage_one`, shared with YY26); (II) a lookup finds the point's block and outputs two big integers that
 encode the block's keys and labels; (III) the keys and labels are bit-extracted one slot at a
 time, each key is compared with the projection, and the matching label is output.
 """
@@ -11,86 +11,16 @@ time, each key is compared with the projection, and the matching label is output
 from __future__ import annotations
 
 import math
-import random
 from fractions import Fraction
 
 from ..data import Dataset
-from ..errors import ConstructionError, DataError, InternalError
-from ..gadgets import (Expr, RegisterNet, bit_test, gate, lookup_parallel, lookup_sequential, step_pair,
-                       step_value, window, window_value)
+from ..errors import ConstructionError, InternalError
+from ..gadgets import (Expr, RegisterNet, bit_test, gate, lookup_parallel, lookup_sequential, step_value,
+                       window, window_value)
+from ..rational import ceil_div
 from . import DISTINCT, Built, Claim, network_from_rational_layers
-
-PI_LOWER = Fraction(314159, 100000)
-MAX_DRAWS = 64
-
-
-# ---------------------------------------------------------------------------------------------
-# Stage I
-
-def sqrt_lower(s: Fraction, precision_bits: int = 32) -> Fraction:
-    """Largest k / 2**p with (k / 2**p)**2 <= s."""
-    scale = 1 << (2 * precision_bits)
-    return Fraction(math.isqrt(s.numerator * scale // s.denominator), 1 << precision_bits)
-
-
-def theorem_R_lower(n: int, d: int, r: Fraction, delta: Fraction) -> Fraction:
-    """A rational lower bound of R = 10 r N^2 sqrt(pi d) / delta."""
-    return 10 * r * n * n * sqrt_lower(PI_LOWER * d) / delta
-
-
-def stage1_projection(ds: Dataset, seed: int = 0, direction=None):
-    """Lemma P: integer/dyadic w and integer b with z_i = w.x_i + b in [0, R], gaps >= 2.
-
-    A direction v in Z^d is drawn with an integer-only RNG (sum of four uniform integers in
-    [-2^12, 2^12] per coordinate); w = 2^e v with the least e making the minimum gap >= 2, and
-    b = ceil(-min w.x).  Accepted when max z <= R_lo, a rational lower bound of the theorem's R
-    for r = a rational upper bound of max |x| and delta = a rational lower bound of the minimum
-    distance.  A user ``direction`` is tried first (then random draws).  Returns (w, b, z, record)."""
-    n, d = ds.n, ds.d
-    r = ds.radius_upper()
-    min_sq = ds.min_sq_distance()
-    delta = Fraction(1) if min_sq is None else sqrt_lower(min_sq)
-    if delta == 0 and min_sq:       # delta < 2^-32: as many bits as it takes (unchanged otherwise)
-        delta = sqrt_lower(min_sq, (min_sq.denominator.bit_length() - min_sq.numerator.bit_length()) // 2 + 32)
-    if delta == 0:
-        raise DataError("two points coincide: the separation delta is 0")
-    R_lo = theorem_R_lower(n, d, r, delta)
-    rng = random.Random(seed)
-    if direction is not None and (len(direction) != d or not all(isinstance(c, int) for c in direction)):
-        raise ConstructionError(f"--direction needs {d} integers, got {direction}")
-    for draw in range(1, MAX_DRAWS + 1):
-        if draw == 1 and direction is not None:
-            v = list(direction)
-        else:
-            v = [sum(rng.randint(-4096, 4096) for _ in range(4)) for _ in range(d)]
-        if not any(v):
-            continue
-        p = [sum(c * x for c, x in zip(v, pt)) for pt in ds.points]
-        ps = sorted(p)
-        gap = min((b - a for a, b in zip(ps, ps[1:])), default=None)
-        if gap == 0:
-            continue
-        if gap is None:                     # N = 1: nothing to separate
-            e = 0
-        else:
-            e = 0
-            while gap * Fraction(2) ** e >= 2:
-                e -= 1
-            while gap * Fraction(2) ** e < 2:
-                e += 1
-        alpha = Fraction(2) ** e
-        w = [alpha * c for c in v]
-        # Integer b = ceil(-min) keeps z >= 0; with one point use b = -p exactly, so z = 0 <= R
-        # even when r (hence R) is tiny (N = 1, a single point near the origin).
-        b = math.ceil(-alpha * ps[0]) if n > 1 else -alpha * ps[0]
-        z = [alpha * q + b for q in p]
-        z_max = max(z)
-        if z_max <= R_lo:
-            record = {"draws": draw, "v": v, "alpha_exponent": e, "gap": gap * alpha if gap else None,
-                      "z_max": z_max, "R_lower": R_lo, "r_upper": r, "delta_lower": delta}
-            return w, b, z, record
-    raise ConstructionError(f"Stage I: no direction within {MAX_DRAWS} draws gave range <= R "
-                            f"(R_lo = {float(R_lo):.4g}); try another --seed")
+from .stage_one import (class_labels, input_net, key_bits, projection, stage1_projection,
+                        stage1_summary)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,18 +36,12 @@ def default_block_size(n: int) -> int:
     return s
 
 
-def _class_labels(ds: Dataset) -> tuple[list, int]:
-    if ds.task != "classification":
-        raise DataError("VYS21 memorizes class labels 1..C; use random:...,classes=C or --classes C")
-    return list(ds.labels), ds.classes
-
-
 def _blocks(z, labels, s):
     """Sorted keys/labels cut into blocks of s, the last padded with (key 0, label 0)."""
     order = sorted(range(len(z)), key=z.__getitem__)
     keys = [math.floor(z[i]) for i in order]
     labs = [labels[i] for i in order]
-    m = -(-len(z) // s)
+    m = ceil_div(len(z), s)
     pad = m * s - len(z)
     keys_p, labs_p = keys + [0] * pad, labs + [0] * pad
     blocks = [(keys_p[j * s:(j + 1) * s], labs_p[j * s:(j + 1) * s]) for j in range(m)]
@@ -178,10 +102,9 @@ def _stage3(net: RegisterNet, s, rho, lam, T, C):
 
 
 def _prepare(ds: Dataset, seed: int, direction=None):
-    labels, C = _class_labels(ds)
+    labels, C = class_labels(ds)
     w, b, z, rec = stage1_projection(ds, seed, direction)
-    keys = [math.floor(v) for v in z]
-    rho = max(1, max(keys).bit_length())
+    rho = key_bits([math.floor(v) for v in z])
     lam = C.bit_length()
     return labels, C, w, b, z, rec, rho, lam, max(rho, lam)
 
@@ -219,9 +142,7 @@ def _info(rec, rho, lam, T, s, m, n, C):
     log2R = R_lo.numerator.bit_length() - R_lo.denominator.bit_length()    # within 1 of log2 R_lo
     return {
         "reference": _reference(n, C, R_lo),
-        "stage1": {"draws": rec["draws"], "direction": rec["v"], "alpha_exponent": rec["alpha_exponent"],
-                   "gap": str(rec["gap"]) if rec["gap"] is not None else None, "z_max": str(rec["z_max"]),
-                   "R_lower": str(R_lo), "r_upper": str(rec["r_upper"]), "delta_lower": str(rec["delta_lower"])},
+        "stage1": stage1_summary(rec),
         "rho": rho, "rho_theorem": math.floor(R_lo).bit_length(), "lambda": lam, "T": T, "s": s, "m": m,
         "log2_R_approx": log2R, "N": n, "C": C,
     }
@@ -231,14 +152,50 @@ def _info(rec, rho, lam, T, s, m, n, C):
 # Theorem 3.1 (Construction A)
 
 def theorem_3_1(ds: Dataset, block_size: int | None = None, seed: int = 0, direction=None) -> Built:
-    """Vardi, Yehudai, Shamir 2021, Theorem 3.1: a ReLU network of width 12 and depth
+    """Memorize N points of C classes with a width-12 network of depth O~(sqrt N).
+
+    Vardi, Yehudai, Shamir 2021, Theorem 3.1 [1]_: a ReLU network of width 12 and depth
     O(sqrt(N log N) + sqrt(N / log N) * max(log R, log C)), R = 10 r N^2 sqrt(pi d) / delta,
     memorizes N points with labels in [C].
 
-    Met with width <= 10 (asserted <= 12) and depth exactly m + s(T+2) + 2, where s is the block
-    size (default ceil(sqrt(N / log2 N)), computed exactly), m = ceil(N / s) blocks,
-    T = max(rho, lambda), rho = bit length of the largest key, lambda = bit_length(C).
-    Stage II-III weights are integers of bit length max(s rho, s lambda).
+    Met with width <= 10 (claimed <= 12) and depth exactly m + s(T+2) + 2, where s is the block
+    size, m = ceil(N / s) blocks, T = max(rho, lambda), rho = bit length of the largest key,
+    lambda = bit_length(C).  Stage I (:mod:`.stage_one`) projects the points to keys >= 2 apart;
+    Stage II looks up the point's block, one threshold per layer, and outputs two integers
+    packing the block's keys and labels; Stage III extracts them bit by bit, compares each key
+    with the projection and outputs the matching label.  Stage II-III weights are integers of
+    bit length max(s rho, s lambda).
+
+    Parameters
+    ----------
+    ds : Dataset
+        N distinct points with class labels 1..C.
+    block_size : int, optional
+        Points per block s >= 1.  Default: ceil(sqrt(N / log2 N)), computed exactly
+        (:func:`default_block_size`).
+    seed : int, default 0
+        Seed of Stage I's integer-only direction draws.
+    direction : sequence of int, optional
+        A direction in Z^d tried first by Stage I.
+
+    Returns
+    -------
+    Built
+        The network and its claims: width <= 12, the layout's exact depth, the bit length of
+        the Stage II-III weights, and the counting bound (B+1) W >= N log2 C.
+
+    Raises
+    ------
+    DataError
+        If the dataset has real labels or two points coincide.
+    ConstructionError
+        If ``block_size`` < 1, ``direction`` is not d integers, or Stage I finds no direction
+        keeping the range below R within its draws.
+
+    References
+    ----------
+    .. [1] G. Vardi, G. Yehudai, O. Shamir, "On the Optimal Memorization Power of ReLU Neural
+       Networks", ICLR 2022 (arXiv 2110.03187), Theorem 3.1.
     """
     labels, C, w, b, z, rec, rho, lam, T = _prepare(ds, seed, direction)
     n = ds.n
@@ -272,17 +229,9 @@ def theorem_3_1(ds: Dataset, block_size: int | None = None, seed: int = 0, direc
     return Built(network, claims, params, info)
 
 
-def _projection(net: RegisterNet, w, b) -> Expr:
-    """Stage I's pre-activation w.x + b over the input registers x0..x(d-1)."""
-    proj = Expr.const(b)
-    for i, c in enumerate(w):
-        proj = proj + c * net.value(f"x{i}")
-    return proj
-
-
 def _stage1_net(d, w, b) -> RegisterNet:
-    net = RegisterNet([f"x{i}" for i in range(d)])
-    net.add_layer({"z": _projection(net, w, b)})                            # Stage I
+    net = input_net(d)
+    net.add_layer({"z": projection(net, w, b)})                             # Stage I
     return net
 
 
@@ -303,18 +252,50 @@ def _counting_claim() -> Claim:
 
 def depth_A(n: int, T: int, s: int | None = None) -> int:
     s = default_block_size(n) if s is None else s
-    return -(-n // s) + s * (T + 2) + 2
+    return ceil_div(n, s) + s * (T + 2) + 2
 
 
 def theorem_depth(ds: Dataset, depth: int = 3, seed: int = 0, direction=None) -> Built:
-    """Vardi, Yehudai, Shamir 2021, bounded depth: for a depth budget L, a ReLU network of depth
-    <= L memorizing N points with labels in [C], with O~(N / L) parameters.
+    """Memorize N points of C classes within a depth budget L, with O~(N / L) parameters.
 
-    Our layout (docs/vys21.md): blocks of s = min(N, floor((L - 4)/(T + 2))) points, a *parallel*
-    Stage II (one wide step layer) and Stage III as in Construction A: depth s(T+2) + 4 <= L,
-    bit complexity max(s rho, s lambda) < L.  For s <= 1 the direct network (depth 3, or 2 with
-    the projection folded into the steps) is used; when L is at least Construction A's own depth,
-    Construction A is returned.  L = 1 is refused.
+    Vardi, Yehudai, Shamir 2021 [1]_, the bounded-depth version of Theorem 3.1: for a depth
+    budget L, a ReLU network of depth <= L memorizing N points with labels in [C] with
+    O~(N / L) parameters.
+
+    Our layout (docs/vys21.md): blocks of s = min(N, floor((L - 4)/(T + 2))) points, a
+    *parallel* Stage II (one wide step layer) and Stage III as in Construction A: depth
+    s(T+2) + 4 <= L, bit complexity max(s rho, s lambda) < L.  For s <= 1 the direct network
+    (depth 3, or 2 with the projection folded into the steps) is used; when L is at least
+    Construction A's own depth (:func:`depth_A`), Construction A is returned.
+
+    Parameters
+    ----------
+    ds : Dataset
+        N distinct points with class labels 1..C.
+    depth : int, default 3
+        The depth budget L >= 2.
+    seed : int, default 0
+        Seed of Stage I's integer-only direction draws.
+    direction : sequence of int, optional
+        A direction in Z^d tried first by Stage I.
+
+    Returns
+    -------
+    Built
+        The network and its claims: depth <= L, the layout's exact depth, the bit length of
+        the Stage II-III weights (block layout), and the counting bound.
+
+    Raises
+    ------
+    DataError
+        If the dataset has real labels or two points coincide.
+    ConstructionError
+        If L < 2, ``direction`` is not d integers, or Stage I finds no direction.
+
+    References
+    ----------
+    .. [1] G. Vardi, G. Yehudai, O. Shamir, "On the Optimal Memorization Power of ReLU Neural
+       Networks", ICLR 2022 (arXiv 2110.03187).
     """
     L = depth
     if L < 2:
@@ -348,22 +329,16 @@ def theorem_depth(ds: Dataset, depth: int = 3, seed: int = 0, direction=None) ->
         keys = [math.floor(z[i]) for i in order]
         labs = [labels[i] for i in order]
         m = n
-        net = RegisterNet([f"x{i}" for i in range(ds.d)])
-        proj = _projection(net, w, b)
+        net = input_net(ds.d)
+        proj = projection(net, w, b)
         if L >= 3:
             net.add_layer({"z": proj})
             zexpr = net.value("z")
         else:
             zexpr = proj                                                # L = 2: fold Stage I
-        steps = {}
-        for j in range(2, n + 1):
-            steps.update(step_pair(zexpr, keys[j - 1], f"h{j}_"))
-        if not steps:                                                   # N = 1: carry z (>= 0)
-            steps = {"z0": zexpr}
-        net.add_layer(steps)
-        out = Expr.const(labs[0])
-        for j in range(2, n + 1):
-            out = out + (labs[j - 1] - labs[j - 2]) * step_value(net, f"h{j}_")
+        steps, label_of = lookup_parallel(zexpr, keys[1:], labs, "h")    # one step pair per key after the first
+        net.add_layer(steps or {"z0": zexpr})                           # N = 1: carry z (>= 0)
+        out = label_of(net)
         layout, formula = ("direct", "depth == 3") if L >= 3 else ("direct-folded", "depth == 2")
         claims_extra = []
     network = network_from_rational_layers(ds.d, net.output([out]))

@@ -16,16 +16,42 @@ BIAS_RULES = ("knot", "mid")
 
 
 def theorem_1(ds: Dataset, bias_rule: str = "knot") -> Built:
-    """Zhang et al. 2017, Theorem 1: f(x) = sum_j w_j ReLU(a.x - b_j) memorizes N points.
+    """Memorize N points with one hidden layer of N ReLUs, f(x) = sum_j w_j ReLU(a.x - b_j).
+
+    Zhang, Bengio, Hardt, Recht, Vinyals 2017, Theorem 1 [1]_: a two-layer ReLU network with
+    2N + d weights can represent any function on a sample of size N in d dimensions.
 
     Size bound met exactly: depth 2, N hidden ReLUs, at most (d+1)N + N*dy nonzero
     parameters (the paper's 2N + d counts the shared direction a once and has dy = 1).
-
     Recipe (docs/zhang17.md): a = (1, T, ..., T^(d-1)) with the smallest T making the
-    projections z_i distinct; sort; b_1 = z_(1) - 1 and b_j = z_(j-1) (``knot``, bit size
-    independent of N) or the midpoint (z_(j-1) + z_(j))/2 (``mid``, Zhang's interleaving, bit
-    size grows with N); the lower-triangular system is solved through the slopes of f on the
-    line, which is O(N) exact operations per output.
+    projections z_i distinct; sort; b_1 = z_(1) - 1 and b_j = z_(j-1) (``knot``) or the midpoint
+    (z_(j-1) + z_(j))/2 (``mid``); the lower-triangular system is solved through the slopes of f
+    on the line, which is O(N) exact operations per output.
+
+    Parameters
+    ----------
+    ds : Dataset
+        N distinct points with any labels (real vectors, or class numbers as reals).
+    bias_rule : {"knot", "mid"}, default "knot"
+        ``knot``: biases at the data (bit size independent of N); ``mid``: Zhang's interleaving
+        midpoints (bit size grows with N).
+
+    Returns
+    -------
+    Built
+        The network and its claims: depth 2, ReLU, d1 <= N, and the nonzero parameter count.
+
+    Raises
+    ------
+    DataError
+        If two points coincide.
+    ConstructionError
+        If ``bias_rule`` is unknown.
+
+    References
+    ----------
+    .. [1] C. Zhang, S. Bengio, M. Hardt, B. Recht, O. Vinyals, "Understanding deep learning
+       requires rethinking generalization", ICLR 2017, Theorem 1.
     """
     if bias_rule not in BIAS_RULES:
         raise ConstructionError(f"unknown bias rule {bias_rule!r} (choose {' or '.join(BIAS_RULES)})")

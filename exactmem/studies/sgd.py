@@ -8,6 +8,10 @@ O(eps^4) while the perturbation's component in span{grad f(x_i)} decays.  We rec
 the risk R = (1/N) sum_i |f(x_i) - y_i|^2 / 2, |xi| and |xi_par| (xi's projection on the span of
 the per-point gradients at theta*), and fit the log-log slopes of R(0) and of the plateau
 against eps.  Only plain feed-forward networks (relu / hardtanh / identity) are supported.
+
+A study, and a float one on purpose: it reads certificates with
+:func:`exactmem.certificate.load_certificate` and never writes one; it imports only core
+modules and never the CLI; no core module imports it.
 """
 
 from __future__ import annotations
@@ -18,28 +22,34 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UsageError
-from .rational import decode_int, decode_rat
+from ..certificate import dataset_from_json, load_certificate, network_from_json
+from ..errors import UsageError
+from ..network import ResidualBlock
 
 
-def load_float_network(cert: dict):
+def float_arrays(ds, net):
+    """(layers as (W, b, activation) float64 arrays, X, Y) of an exact network and its dataset:
+    every value is its exact rational rounded to the nearest float64 (the experiment's one
+    deliberate conversion)."""
+    if any(isinstance(e, ResidualBlock) for e in net.layers):
+        raise UsageError("sgd-near supports plain feed-forward networks only (no residual blocks)")
     layers = []
-    for layer in cert["network"]["layers"]:
-        if "residual" in layer:
-            raise UsageError("sgd-near supports plain feed-forward networks only (no residual blocks)")
-        dens = [decode_int(v) for v in layer["dens"]]
-        W = np.array([[decode_int(v) / den for v in row] for row, den in zip(layer["weights"], dens)], dtype=float)
-        b = np.array([decode_int(v) / den for v, den in zip(layer["bias"], dens)], dtype=float)
-        layers.append((W, b, layer["activation"]))
-    body = cert["dataset"].get("inline")
-    if body is None:
-        raise UsageError("sgd-near needs a certificate with an inline dataset")
-    X = np.array([[float(decode_rat(v)) for v in p] for p in body["points"]])
-    if body["task"] == "classification":
-        Y = np.array([[float(c)] for c in body["labels"]])
+    for layer in net.layers:
+        W = np.array([[v / den for v in row] for row, den in zip(layer.weights, layer.dens)], dtype=float)
+        b = np.array([v / den for v, den in zip(layer.bias, layer.dens)], dtype=float)
+        layers.append((W, b, layer.activation))
+    X = np.array([[float(v) for v in p] for p in ds.points])
+    if ds.task == "classification":
+        Y = np.array([[float(c)] for c in ds.labels])
     else:
-        Y = np.array([[float(decode_rat(v)) for v in y] for y in body["labels"]])
+        Y = np.array([[float(v) for v in y] for y in ds.labels])
     return layers, X, Y
+
+
+def load_float_network(cert: dict, folder=None):
+    """:func:`float_arrays` of a certificate already parsed as JSON (a sibling dataset file is
+    read from ``folder``), decoded by :mod:`exactmem.certificate`."""
+    return float_arrays(dataset_from_json(cert["dataset"], folder), network_from_json(cert["network"]))
 
 
 def _act(z, act):
@@ -108,11 +118,8 @@ def risk(layers, X, Y):
 
 def run(cert_path: str, eps_list, epochs: int = 100, seed: int = 0, lr_fraction: float = 0.5,
         out_dir: str | None = None) -> dict:
-    try:
-        cert = json.loads(Path(cert_path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise UsageError(f"cannot read {cert_path}: {e}") from None
-    layers, X, Y = load_float_network(cert)
+    cert, ds, net = load_certificate(cert_path)
+    layers, X, Y = float_arrays(ds, net)
     shapes = [(W.shape, act) for W, _, act in layers]
     theta_star = flatten(layers)
     _, pre = forward(layers, X)
@@ -162,8 +169,11 @@ def run(cert_path: str, eps_list, epochs: int = 100, seed: int = 0, lr_fraction:
               "float_note": "float64 experiment (YSJ19 Thm 5.1); not a certificate"}
     if out_dir:
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "sgd-report.json").write_text(json.dumps(report, indent=1))
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "sgd-report.json").write_text(json.dumps(report, indent=1))
+        except OSError as e:
+            raise UsageError(f"--out {out}: {e.strerror}") from None
         try:
             import matplotlib
             matplotlib.use("Agg")

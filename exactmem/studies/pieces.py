@@ -1,14 +1,10 @@
-"""YSJ19 Theorem 3.3 made checkable: exact linear pieces of a network on a segment.
+"""YSJ19 Theorem 3.3 as a study: bounds on the exact linear pieces of a network on a segment,
+the theorem's witness, and a survey of measured piece counts.
 
-The math in our words is in ``docs/ysj19.md`` ("Theorem 3.3").
+The math in our words is in ``docs/ysj19.md`` ("Theorem 3.3").  The exact counter itself
+(:func:`count_pieces`) and the counting lemma's hypothesis are core
+(:mod:`exactmem.segments`, which the certificate's claim variables use); this module holds
 
-* :func:`count_pieces` -- the number of maximal affine pieces of a scalar network output on a
-  segment u -> v with rational endpoints, exactly (Fractions and the exact engine only).  The
-  candidate breakpoints in tau are refined map by map: between two consecutive candidates every
-  pre-activation of the next activated map is affine (all earlier activations are), so a neuron
-  crosses an activation breakpoint there at most once, at the interpolated tau.  At the end the
-  output is affine between consecutive candidates and the pieces are 1 + the number of slope
-  changes.
 * :func:`tight_bound`, :func:`paper_bound` -- what the count can be at most for an architecture:
   the product prod_l (1 + (p_l - 1) d_l) over the hidden maps (the layer-by-layer count),
   and the paper's (p-1)d1 + 1 (2-layer) or p(p-1)d1d2 + (p-1)d2 + 1 (3-layer) pieces.
@@ -16,9 +12,10 @@ The math in our words is in ``docs/ysj19.md`` ("Theorem 3.3").
   facts that can be checked about it (alternation, N >= P + 2, a given network misses a point).
 * :func:`sawtooth`, :func:`survey` -- a structured ReLU network with many pieces and a seeded
   random-network survey of the measured maximum piece counts against both bounds.
+* ``report_*`` -- what the command ``exactmem pieces`` prints (exactmem/cli.py parses).
 
-This module evaluates networks (with :func:`exactmem.engine.forward`); it is not a construction.
-No float anywhere.
+A study: it evaluates networks with the exact engine and imports only core modules (and the
+constructions it compares against); never the CLI, and no core module imports it.  No float.
 """
 
 from __future__ import annotations
@@ -27,111 +24,15 @@ import random
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .data import Dataset
-from .engine import forward
-from .errors import ResourceError, UsageError
-from .network import Layer, Network, ResidualBlock
-
-# Breakpoints of each activation and its number of linear pieces p.
-BREAKPOINTS = {"relu": (Fraction(0),), "hardtanh": (Fraction(-1), Fraction(1)), "identity": ()}
-PIECES = {"relu": 2, "hardtanh": 3, "identity": 1}
-MAX_POINTS = 20_000         # candidate breakpoints before ResourceError (exit 4; --max-breakpoints)
-
-
-# ---------------------------------------------------------------------------------------------
-# The exact counter (docs/ysj19.md, "The exact counter")
-
-@dataclass(frozen=True)
-class PieceCount:
-    pieces: int                 # maximal affine pieces of the output on the segment
-    kinks: tuple                # tau of every kink, increasing, in (0, 1)
-    candidates: int             # candidate breakpoints examined (|T| - 2)
-    start: tuple                # segment endpoints u, v
-    end: tuple
-
-    def point(self, tau) -> tuple:
-        return segment_point(self.start, self.end, tau)
-
-
-def segment_point(u, v, tau) -> tuple:
-    """x(tau) = u + tau (v - u)."""
-    tau = Fraction(tau)
-    return tuple(Fraction(a) + tau * (Fraction(b) - Fraction(a)) for a, b in zip(u, v))
-
-
-def _identity(layer: Layer) -> Layer:
-    return Layer(layer.weights, layer.bias, layer.dens, "identity")
-
-
-def activated_maps(network: Network) -> list:
-    """(prefix network computing the pre-activations, activation) for every hidden map in order:
-    each plain hidden layer and each residual block's inner layer."""
-    out = []
-    for k, entry in enumerate(network.layers[:-1]):
-        layer = entry.inner if isinstance(entry, ResidualBlock) else entry
-        prefix = Network(network.input_dim, tuple(network.layers[:k]) + (_identity(layer),))
-        out.append((prefix, layer.activation))
-    return out
-
-
-def scalar_output(network: Network, output: int = 0) -> Network:
-    """The network restricted to output coordinate ``output`` (0-based)."""
-    last = network.layers[-1]
-    if not 0 <= output < last.n_out:
-        raise UsageError(f"output {output + 1} does not exist: the network has {last.n_out} output(s)")
-    if last.n_out == 1:
-        return network
-    one = Layer(last.weights[output:output + 1], last.bias[output:output + 1], last.dens[output:output + 1],
-                last.activation)
-    return Network(network.input_dim, tuple(network.layers[:-1]) + (one,))
-
-
-def _check_segment(network: Network, u, v) -> tuple:
-    u, v = tuple(Fraction(a) for a in u), tuple(Fraction(b) for b in v)
-    if len(u) != network.input_dim or len(v) != network.input_dim:
-        raise UsageError(f"the segment's endpoints need {network.input_dim} coordinates "
-                         f"(got {len(u)} and {len(v)})")
-    if u == v:
-        raise UsageError("the segment's two endpoints are equal: a segment needs u != v")
-    return u, v
-
-
-def count_pieces(network: Network, u, v, max_points: int = MAX_POINTS) -> PieceCount:
-    """Maximal affine pieces of the scalar output of ``network`` on x(tau) = u + tau (v - u),
-    tau in [0, 1], exactly.
-
-    T starts as {0, 1}.  For every hidden map in order, its pre-activations are evaluated
-    exactly at every tau in T; a neuron whose value minus a breakpoint beta of the activation
-    changes sign strictly between consecutive T_m < T_m+1 crosses beta once there, at
-    T_m + (beta - z(T_m)) (T_m+1 - T_m) / (z(T_m+1) - z(T_m)), and T takes the union (a set:
-    two neurons may cross at the same tau).  Touching beta at a point of T adds nothing.  Then
-    the output is affine between consecutive points of T; a kink is an interior T_m where the
-    slopes on its two sides differ, and the pieces are 1 + the kinks (collinear neighbours merge).
-    """
-    if network.output_dim != 1:
-        raise UsageError(f"piece counting needs a scalar output; this network has {network.output_dim} "
-                         "(choose one with --output)")
-    u, v = _check_segment(network, u, v)
-    T = [Fraction(0), Fraction(1)]
-    for prefix, act in activated_maps(network):
-        betas = BREAKPOINTS[act]
-        if not betas:
-            continue
-        z = forward(prefix, [segment_point(u, v, t) for t in T])
-        new = set()
-        for m in range(len(T) - 1):
-            for za, zb in zip(z[m], z[m + 1]):
-                for beta in betas:
-                    if (za - beta) * (zb - beta) < 0:
-                        new.add(T[m] + (beta - za) * (T[m + 1] - T[m]) / (zb - za))
-        T = sorted(set(T) | new)
-        if len(T) > max_points:
-            raise ResourceError(f"more than {max_points} candidate breakpoints on the segment "
-                                f"(after a map with activation {act}); raise --max-breakpoints to count further")
-    y = [o[0] for o in forward(network, [segment_point(u, v, t) for t in T])]
-    slopes = [(y[m + 1] - y[m]) / (T[m + 1] - T[m]) for m in range(len(T) - 1)]
-    kinks = tuple(T[m] for m in range(1, len(T) - 1) if slopes[m - 1] != slopes[m])
-    return PieceCount(1 + len(kinks), kinks, len(T) - 2, u, v)
+from ..certificate import load_certificate, segment_from_json, write_atomic
+from ..constructions import ysj19, zhang17
+from ..constructions.ysj19.thm33 import PIECES
+from ..data import Dataset, canonical_bytes
+from ..engine import forward
+from ..errors import ResourceError, UsageError
+from ..network import Layer, Network, ResidualBlock
+from ..rational import parse_literal
+from ..segments import MAX_POINTS, alternation_failures, count_pieces, scalar_output
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,22 +80,6 @@ def bounds(network: Network) -> dict:
             "paper": paper_bound(p, widths) if plain and p and p > 1 else None}
 
 
-def bound_claims(activation: str, widths) -> list:
-    """(id, statement, source) of the Theorem 3.3 bounds as certificate claims over d1, d2 and the
-    checker's pieces_on_segment."""
-    p = PIECES[activation]
-    src = "YSJ19 Thm 3.3"
-    if len(widths) == 1:
-        return [("pieces-bound", f"pieces_on_segment <= {p - 1} * d1 + 1" if p > 2 else
-                 "pieces_on_segment <= d1 + 1",
-                 f"{src} (2-layer, p = {p}): at most (p-1)d1 + 1 affine pieces on any line")]
-    a = "" if p == 2 else f"{p - 1} * "
-    return [("pieces-bound-paper", f"pieces_on_segment <= {p * (p - 1)} * d1 * d2 + {a}d2 + 1",
-             f"{src} (3-layer, p = {p}): the paper's p(p-1)d1d2 + (p-1)d2 + 1 pieces on any line"),
-            ("pieces-bound-tight", f"pieces_on_segment <= ({a}d1 + 1) * ({a}d2 + 1)",
-             "docs/ysj19.md (The bounds): the layer-by-layer count ((p-1)d1 + 1)((p-1)d2 + 1) pieces on any line")]
-
-
 # ---------------------------------------------------------------------------------------------
 # The counting lemma and the witness (docs/ysj19.md, "The witness and the counting lemma")
 
@@ -203,32 +88,6 @@ LEMMA = ("Counting lemma: if f is continuous and piecewise linear on [t_1, t_N],
          "(y_(i+1) - y_i)(y_(i+2) - y_(i+1)) < 0, then f has at least N - 1 affine pieces there "
          "(each [t_i, t_(i+1)] holds a piece whose slope has the sign of y_(i+1) - y_i; "
          "consecutive ones have opposite signs, so they are different pieces).")
-
-
-def alternating_on_segment(ds: Dataset, u, v) -> int:
-    """The counting lemma's hypothesis as the certificate's claim variable (format 1.2): 1 iff
-    dy = 1, every point is u + t(v - u) with 0 <= t <= 1, the t are pairwise different, and the
-    labels in increasing t strictly alternate (no alternation failure)."""
-    if ds.dy != 1:
-        return 0
-    w = [b - a for a, b in zip(u, v)]
-    k = next(i for i, x in enumerate(w) if x)
-    placed = []
-    for x, y in zip(ds.points, ds.targets()):
-        t = (x[k] - u[k]) / w[k]
-        if not 0 <= t <= 1 or tuple(x) != tuple(a + t * c for a, c in zip(u, w)):
-            return 0
-        placed.append((t, y[0]))
-    placed.sort()
-    if len({t for t, _ in placed}) < len(placed):
-        return 0
-    return int(not alternation_failures([y for _, y in placed]))
-
-
-def alternation_failures(values) -> list:
-    """0-based i with (y_(i+1) - y_i)(y_(i+2) - y_(i+1)) >= 0 (integer sign checks on exact values)."""
-    return [i for i in range(len(values) - 2)
-            if (values[i + 1] - values[i]) * (values[i + 2] - values[i + 1]) >= 0]
 
 
 @dataclass
@@ -408,8 +267,6 @@ def _vec(x) -> str:
 
 
 def parse_point(text: str, flag: str) -> tuple:
-    from .rational import parse_literal
-
     try:
         return tuple(parse_literal(t) for t in text.split(","))
     except (ValueError, ZeroDivisionError) as e:
@@ -428,8 +285,6 @@ def best_effort(wit: Witness):
     """(name, network) of exactly the witness's architecture that fits as many of the first witness
     points as our constructions can: zhang17 knot on the first d1 points (2-layer ReLU), the
     Theorem 3.1 network on the first 4 floor(d1/k) floor(d2/k) points (3-layer); None otherwise."""
-    from .constructions import ysj19, zhang17
-
     ds = wit.dataset
     if len(wit.widths) == 1:
         if wit.activation != "relu":
@@ -447,21 +302,15 @@ def best_effort(wit: Witness):
 
 def report_certificate(path, start=None, end=None, output: int = 1, out=print, max_points: int = MAX_POINTS) -> int:
     """`exactmem pieces CERT`: the count on a segment next to both bounds; exit 1 if a bound fails."""
-    from .precision import load_certificate
-
     cert, ds, net = load_certificate(path)
     net = scalar_output(net, output - 1)
     if (start is None) != (end is None):
         raise UsageError("give both --from and --to (or neither)")
+    segment = segment_from_json(cert, path) if start is None else None
     if start is not None:
         u, v, where = start, end, "--from/--to"
-    elif isinstance(cert.get("segment"), dict):
-        from .rational import decode_rat
-        try:
-            u = tuple(decode_rat(t) for t in cert["segment"]["from"])
-            v = tuple(decode_rat(t) for t in cert["segment"]["to"])
-        except (KeyError, TypeError, ValueError):
-            raise UsageError(f"{path}: unreadable segment field") from None
+    elif segment is not None:
+        u, v = segment
         where = "the certificate's segment"
     else:
         u, v = min(ds.points), max(ds.points)
@@ -499,8 +348,6 @@ def report_witness(widths=None, activation="relu", dx=1, bound="paper", nets=5, 
     """`exactmem pieces --witness`: the dataset, the exact facts, the lemma, and networks that miss."""
     given = None
     if net_path is not None:
-        from .precision import load_certificate
-
         _, _, given = load_certificate(net_path)
         given = scalar_output(given, output - 1)
         acts, w = architecture(given)
@@ -558,9 +405,6 @@ def report_witness(widths=None, activation="relu", dx=1, bound="paper", nets=5, 
                 f"pieces on [x_1, x_N]: {pc} <= P = {P}")
         ok = ok and pc <= P
     if data_out is not None:
-        from .certificate import write_atomic
-        from .data import canonical_bytes
-
         write_atomic(data_out, canonical_bytes(wit.dataset.body()) + b"\n")
         out(f"  witness dataset written to {data_out} (use it with --data)")
     return 0 if ok else 1

@@ -6,6 +6,9 @@ parameters, bits and times in a markdown table; then plot L against W (log-log) 
 planner's curve L(W), a W*L = const line and the VC lower-bound curve L_min(W).
 ``--tiny-delta`` builds the depth-3 member on N points whose minimum distance is exactly
 2^-200 (see docs/yy26.md: the two readings of the abstract's lower bound).
+
+A study: it imports the core (pipeline, certificate, checker, the yy26 construction) and never
+the CLI; no core module imports it.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from .certificate import certificate_bytes, write_atomic
-from .constructions import yy26
-from .data import Dataset, canonical_bytes, random_dataset
-from .errors import ConstructionError
+from ..certificate import certificate_bytes, write_atomic
+from ..checker import run_checker
+from ..constructions import yy26
+from ..data import Dataset, canonical_bytes, random_dataset
+from ..errors import ConstructionError, UsageError
+from ..pipeline import certify_with_data
 
 TINY_LOG2 = 200
 
@@ -52,9 +57,6 @@ def _row(cert: dict, W, t_build: float, t_check, verdict: str) -> dict:
 
 def certify_one(spec_or_ds, options: dict, out_path: Path, seed=None, classes=None, check=True) -> tuple:
     """(certificate, dataset, row) for one yy26 build; the certificate is written to ``out_path``."""
-    from .checker import run_checker
-    from .pipeline import certify_with_data
-
     t0 = time.perf_counter()
     cert, ds = certify_with_data("yy26", spec_or_ds, options, seed, classes)
     t_build = time.perf_counter() - t0
@@ -95,7 +97,10 @@ def _short(text: str, keep: int = 40) -> str:
 
 def run_tradeoff(data_spec, widths, out: Path, seed=None, classes=None, check=True, plot=True,
                  tiny_delta=False, tiny_n=1000, title=None) -> int:
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"--out {out}: {e.strerror}") from None
     md = [f"# yy26 width–depth trade-off{': ' + title if title else ''}\n\n"]
     worst = 0
     rows, first, ds, refused = [], None, None, []

@@ -16,12 +16,32 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..data import Dataset
-from ..errors import ConstructionError, DataError
-from . import Built, Claim
-from . import ysj19, zhang17
+from ...data import Dataset
+from ...errors import ConstructionError, DataError
+from .. import Built, Claim, zhang17
+from .h3 import check_activation
+from .thm31 import theorem_3_1
 
 SRC = "YSJ19 Thm 3.3"
+
+# Linear pieces of each activation (p in the theorem): ReLU 2, hard-tanh 3, the identity 1.
+PIECES = {"relu": 2, "hardtanh": 3, "identity": 1}
+
+
+def bound_claims(activation: str, widths) -> list:
+    """(id, statement, source) of the Theorem 3.3 bounds as certificate claims over d1, d2 and the
+    checker's pieces_on_segment."""
+    p = PIECES[activation]
+    src = SRC
+    if len(widths) == 1:
+        return [("pieces-bound", f"pieces_on_segment <= {p - 1} * d1 + 1" if p > 2 else
+                 "pieces_on_segment <= d1 + 1",
+                 f"{src} (2-layer, p = {p}): at most (p-1)d1 + 1 affine pieces on any line")]
+    a = "" if p == 2 else f"{p - 1} * "
+    return [("pieces-bound-paper", f"pieces_on_segment <= {p * (p - 1)} * d1 * d2 + {a}d2 + 1",
+             f"{src} (3-layer, p = {p}): the paper's p(p-1)d1d2 + (p-1)d2 + 1 pieces on any line"),
+            ("pieces-bound-tight", f"pieces_on_segment <= ({a}d1 + 1) * ({a}d2 + 1)",
+             "docs/ysj19.md (The bounds): the layer-by-layer count ((p-1)d1 + 1)((p-1)d2 + 1) pieces on any line")]
 
 
 def line_order(points) -> list:
@@ -49,26 +69,54 @@ def line_order(points) -> list:
 
 
 def theorem_3_3(ds: Dataset, depth: int = 2, activation: str = "relu", widths=None) -> Built:
-    """Yun, Sra, Jadbabaie 2019, Theorem 3.3 (dy = 1, p-piece activation): a network fitting N
+    """Certify an instance of Theorem 3.3: a memorizer of the alternating witness and its pieces.
+
+    Yun, Sra, Jadbabaie 2019, Theorem 3.3 [1]_ (dy = 1, p-piece activation): a network fitting N
     points on a line with alternating labels has at least N - 1 affine pieces on the segment
     through them, and a 2-layer (3-layer) network has at most (p-1)d1 + 1
     (p(p-1)d1d2 + (p-1)d2 + 1) pieces on any segment; so (p-1)d1 + 2 >= N
     (p(p-1)d1d2 + (p-1)d2 + 2 >= N) whenever it memorizes them.
 
-    The labels of ``ds`` are replaced by the witness labels (-1)^k, k = 1..N in line order (the
-    points must be collinear, e.g. d = 1 data).  depth 2: the zhang17 ``knot`` network (ReLU,
-    d1 = N; its kinks sit at the data, so exactly N - 1 pieces: the lemma is tight); depth 3: the
-    Theorem 3.1 network (``activation``, ``widths``).  The segment is [x_(1), x_(N)].  Claims:
-    the inner construction's own, ``pieces_on_segment >= N - 1`` (lemma), the architecture's
-    piece bounds (paper's; for 3 layers also the tight ((p-1)d1 + 1)((p-1)d2 + 1)), and the
-    theorem's inequality (p-1)d1 + 2 >= N (3-layer: the paper's form).
-    """
-    from ..pieces import PIECES, bound_claims
+    The labels of ``ds`` are replaced by the witness labels (-1)^k, k = 1..N in line order.
+    depth 2: the zhang17 ``knot`` network (ReLU, d1 = N; its kinks sit at the data, so exactly
+    N - 1 pieces: the lemma is tight); depth 3: the Theorem 3.1 network (``activation``,
+    ``widths``).  The segment is [x_(1), x_(N)].
 
+    Parameters
+    ----------
+    ds : Dataset
+        N >= 2 distinct collinear points (e.g. d = 1 data); their labels are ignored.
+    depth : {2, 3}, default 2
+        The number of layers of the memorizer.
+    activation : {"relu", "hardtanh"}, default "relu"
+        Hidden activation (depth 3 only; depth 2 is ReLU).
+    widths : pair of int, optional
+        Theorem 3.1's (d1, d2) for depth 3 (default: its default); not allowed for depth 2.
+
+    Returns
+    -------
+    Built
+        The network, the witness dataset, the segment, and the claims: the inner construction's
+        own, the counting lemma's hypothesis (``alternating_on_segment == 1``), the lemma
+        ``pieces_on_segment >= N - 1``, the architecture's piece bounds (:func:`bound_claims`;
+        for 3 layers also the tight ((p-1)d1 + 1)((p-1)d2 + 1)), and the theorem's inequality.
+
+    Raises
+    ------
+    DataError
+        If the points are not distinct and collinear (:func:`line_order`).
+    ConstructionError
+        If the depth or activation is unsupported, depth 2 is asked with hard-tanh or widths,
+        or (depth 3) Theorem 3.1 refuses the widths.
+
+    References
+    ----------
+    .. [1] C. Yun, S. Sra, A. Jadbabaie, "Small ReLU networks are powerful memorizers: a tight
+       analysis of memorization capacity", NeurIPS 2019, Theorem 3.3.
+    """
     if depth not in (2, 3):
         raise ConstructionError(f"Theorem 3.3 is about 2- or 3-layer networks; --depth {depth}")
-    if activation not in ("relu", "hardtanh"):
-        raise ConstructionError(f"unknown activation {activation!r} (choose relu or hardtanh)")
+    check_activation(activation)
     if depth == 2 and (activation != "relu" or widths is not None):
         raise ConstructionError("--depth 2 uses the zhang17 knot network: ReLU, d1 = N (no --widths)")
     order = line_order(ds.points)
@@ -80,7 +128,7 @@ def theorem_3_3(ds: Dataset, depth: int = 2, activation: str = "relu", widths=No
     if depth == 2:
         inner = zhang17.theorem_1(witness, bias_rule="knot")
     else:
-        inner = ysj19.theorem_3_1(witness, widths=widths, activation=activation)
+        inner = theorem_3_1(witness, widths=widths, activation=activation)
     net = inner.network
     p = PIECES[activation]
     claims = list(inner.claims)

@@ -20,6 +20,10 @@ own verdict.  Rows (``--only`` takes these group names):
 
 Coordinates are Fractions, as from every loader of :mod:`exactmem.data` (integer pixels are
 Fractions with denominator 1), so these runs take the same code paths as ``exactmem build``.
+
+A study (named ``paper_numbers`` so as not to clash with a certificate's "claims"; the command
+is still ``exactmem claims``): it imports the core (pipeline, certificate, checker, geometry,
+constructions) and never the CLI; no core module imports it.
 """
 
 from __future__ import annotations
@@ -35,8 +39,16 @@ from fractions import Fraction
 from math import isqrt
 from pathlib import Path
 
-from .data import Dataset
-from .errors import DataError, UsageError
+from flint import fmpz_mat
+
+from .. import geometry
+from ..certificate import certificate_bytes, write_atomic
+from ..checker import LONG_RUN_LIMITS, run_checker
+from ..constructions import registry
+from ..data import Dataset, load
+from ..errors import DataError, UsageError
+from ..pipeline import certify_dataset, certify_with_data
+from ..rational import ceil_div
 
 GROUPS = ("imagenet", "cifar", "edges", "digits")
 
@@ -72,10 +84,6 @@ EDGE_LIMIT_WHY = {
                          "denominators (15 s at N = 10,000; over 15 minutes at 100,000, stopped)"},
 }
 SEED = 0
-
-
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +132,7 @@ def pixel_dataset(n: int, dx: int, classes: int, seed: int = SEED, label: str = 
             pts.append(tuple(pixel[v] for v in raw))
     labels = [1 + i % classes for i in range(n)]
     rng.shuffle(labels)
-    src = f"exactmem.claims.pixel_dataset(n={n}, dx={dx}, classes={classes}, seed={seed}, label={label!r})"
+    src = f"exactmem.studies.paper_numbers.pixel_dataset(n={n}, dx={dx}, classes={classes}, seed={seed}, label={label!r})"
     return Dataset(tuple(pts), tuple(labels), "classification", classes, source=src)
 
 
@@ -152,8 +160,6 @@ def digits_dataset(limit: int | None = None) -> Dataset:
 def affine_rank(points) -> int:
     """Exact dimension of the affine hull (FLINT integer rank of the differences to point 1;
     integer coordinates)."""
-    from flint import fmpz_mat
-
     base = points[0]
     if len(points) == 1:
         return 0
@@ -191,10 +197,6 @@ class Runner:
                 options: dict | None = None) -> tuple[dict, dict]:
         """Build, write ``out/name.json`` atomically, run check.py.  Returns (certificate,
         {"verdict", "exit", "build_s", "check_s", "path", "bytes"})."""
-        from .certificate import certificate_bytes, write_atomic
-        from .checker import LONG_RUN_LIMITS, run_checker
-        from .pipeline import certify_dataset, certify_with_data
-
         self.log(f"{name}: building {cid}")
         t = time.perf_counter()
         if spec is not None:
@@ -298,9 +300,6 @@ def rows_cifar(run: Runner, sc: dict) -> list:
 
 
 def rows_edges(run: Runner, sc: dict) -> list:
-    from .constructions import registry
-    from .data import load
-
     rows = []
     for n, dx in sc["edge_cases"]:
         t = time.perf_counter()
@@ -342,8 +341,6 @@ def rows_edges(run: Runner, sc: dict) -> list:
 
 
 def rows_digits(run: Runner, sc: dict) -> list:
-    from . import geometry
-
     ds = digits_dataset(sc["digits_n"])
     n, d = ds.n, ds.d
     rows = []
@@ -359,7 +356,6 @@ def rows_digits(run: Runner, sc: dict) -> list:
         how = "full test (exactmem.geometry.general_position_witness)"
     elif rank < min(n - 1, d):
         try:                                # the construction's own test names the rows
-            from .constructions import registry
             registry()["ysj19-cor4.2"].build(ds)
             how = "construction-level test passed"
         except DataError as e:
