@@ -74,17 +74,22 @@ def _build_options(args) -> dict:
 
 
 def cmd_build(args) -> int:
-    from .pipeline import certify_with_data
+    from .pipeline import certify_with_data, write_verified
 
     if not args.data:
         raise UsageError("--data SPEC is required (see --data-help)")
     out = Path(args.output)
+    if out.is_dir():                    # refused before the build, not after it
+        raise UsageError(f"-o {out}: is a folder; give the certificate's file name")
     data_file = out.name.removesuffix(".json") + ".data.json" if args.external_data else None
     cert, ds = certify_with_data(args.construction, args.data, _build_options(args), args.seed, args.classes,
                                  verbose=not args.quiet, data_file=data_file)
-    if data_file:
-        write_atomic(out.with_name(data_file), dataset_file_bytes(ds))
-    write_atomic(out, certificate_bytes(cert))
+    if args.no_verify:
+        if data_file:
+            write_atomic(out.with_name(data_file), dataset_file_bytes(ds))
+        write_atomic(out, certificate_bytes(cert))
+    else:
+        write_verified(out, cert, ds, data_file, verbose=not args.quiet)
     s = cert["sizes"]
     if not args.quiet:
         print(f"wrote {args.output}: {cert['construction']['id']} N={cert['dataset']['n']} depth={s['depth']} "
@@ -306,6 +311,9 @@ def make_parser() -> argparse.ArgumentParser:
                         "(e.g. 1/1000000) before building; recorded in the certificate")
     b.add_argument("--external-data", action="store_true",
                    help="write the dataset to a sibling CERT.data.json bound by its SHA-256")
+    b.add_argument("--no-verify", action="store_true",
+                   help="write without running the independent checker first (by default nothing is "
+                        "written unless it says VERIFIED)")
     b.add_argument("-q", "--quiet", action="store_true")
     c = sub.add_parser("check", help="verify a certificate with the independent checker")
     c.add_argument("certificate")

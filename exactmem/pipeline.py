@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import inspect
+import os
+import shutil
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from . import data as data_mod
 from . import generalposition
-from .certificate import build_certificate
+from .certificate import build_certificate, certificate_bytes, dataset_file_bytes, write_atomic
+from .checker import LONG_RUN_LIMITS, run_checker
 from .constructions import GENERAL_POSITION, registry
 from .engine import forward
-from .errors import InternalError, UsageError
+from .errors import InternalError, ResourceError, UsageError
 
 
 def _log(verbose: bool, msg: str, t0: float) -> None:
@@ -98,6 +103,40 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
     cert = build_certificate(ds, construction, built, outputs, recipe, data_file)
     _log(verbose, "certificate assembled", t0)
     return cert, ds
+
+
+def write_verified(out, cert: dict, ds=None, data_file: str | None = None, verbose: bool = False) -> None:
+    """Write a certificate (and, with ``data_file``, its sibling dataset file) only once the
+    independent checker has verified it.  Both files are written into a fresh hidden folder
+    beside ``out``, the checker runs on that copy in its own interpreter, and only a VERIFIED pair
+    is moved into place (the dataset file first, so a certificate never names a missing file).
+    Anything else writes nothing: ResourceError when the checker's budget (LONG_RUN_LIMITS) is
+    too small for it, InternalError with the checker's reason otherwise (a bug in exactmem)."""
+    t0 = time.perf_counter()
+    out = Path(out)
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise UsageError(f"-o {out}: is a folder; give the certificate's file name")
+    if not folder.is_dir():
+        raise UsageError(f"output folder does not exist: {folder}")
+    stage = Path(tempfile.mkdtemp(prefix=".exactmem-verify-", dir=folder))
+    try:
+        if data_file:
+            write_atomic(stage / data_file, dataset_file_bytes(ds))
+        write_atomic(stage / out.name, certificate_bytes(cert))
+        code, last = run_checker(stage / out.name, quiet=True, capture=True, extra=LONG_RUN_LIMITS)
+        if code == 4:
+            raise ResourceError(f"the independent checker ran out of its budget on the certificate just built "
+                                f"({last}); nothing was written (--no-verify writes it unchecked)")
+        if code != 0:
+            raise InternalError(f"internal error: the independent checker does not verify the certificate just "
+                                f"built ({last}); nothing was written")
+        _log(verbose, "independent checker: VERIFIED", t0)
+        if data_file:
+            os.replace(stage / data_file, out.with_name(data_file))
+        os.replace(stage / out.name, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def _json_safe(options: dict) -> dict:

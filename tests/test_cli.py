@@ -91,3 +91,63 @@ def test_internal_errors_are_one_line_with_exit_70(tmp_path, monkeypatch, capsys
     monkeypatch.setenv("EXACTMEM_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         cli.main(argv)
+
+
+# ---------------------------------------------------------------------------------------------
+# A build never writes a certificate the independent checker does not verify
+
+def _corrupting(monkeypatch, change):
+    """Make the pipeline assemble certificates with `change` applied (a planted builder bug)."""
+    import exactmem.pipeline as pipeline
+    real = pipeline.build_certificate
+
+    def build(*args, **kwargs):
+        cert = real(*args, **kwargs)
+        change(cert)
+        return cert
+    monkeypatch.setattr(pipeline, "build_certificate", build)
+
+
+def _false_claim(cert):
+    claim = next(c for c in cert["claims"] if c["statement"] == "d1 <= N")
+    claim["statement"], claim["rhs"] = "d1 <= N - 1", str(int(claim["rhs"]) - 1)
+
+
+def _wrong_output(cert):
+    cert["outputs"][0][0] = "7/3"
+
+
+@pytest.mark.parametrize("change,needle", [(_false_claim, "claim hidden-nodes"), (_wrong_output, "point 0 output 0")],
+                         ids=["false claim", "wrong output"])
+@pytest.mark.parametrize("external", [False, True], ids=["inline", "external data"])
+def test_build_writes_nothing_the_checker_rejects(tmp_path, monkeypatch, capsys, change, needle, external):
+    _corrupting(monkeypatch, change)
+    out = tmp_path / "c.json"
+    argv = ["build", "zhang17", "--data", "random:n=6,d=2,seed=3", "-o", str(out), "-q"]
+    assert main(argv + (["--external-data"] if external else [])) == 70
+    err = capsys.readouterr().err
+    assert "does not verify the certificate just built" in err and needle in err, err
+    assert list(tmp_path.iterdir()) == []           # no certificate, no dataset file, no staging folder
+
+
+def test_build_without_verification_writes_what_it_built(tmp_path, monkeypatch):
+    """--no-verify skips the checker: the planted bug reaches the file, and the checker rejects it."""
+    _corrupting(monkeypatch, _wrong_output)
+    out = tmp_path / "c.json"
+    assert main(["build", "zhang17", "--data", "random:n=6,d=2,seed=3", "-o", str(out), "-q", "--no-verify"]) == 0
+    done = subprocess.run([sys.executable, "-I", "-S", str(CHECKER), str(out)], capture_output=True, text=True)
+    assert done.returncode == 1 and "point 0 output 0" in done.stdout.splitlines()[-1]
+
+
+def test_build_whose_check_exceeds_the_budget_writes_nothing(tmp_path, monkeypatch, capsys):
+    import exactmem.pipeline as pipeline
+    monkeypatch.setattr(pipeline, "LONG_RUN_LIMITS", ("--max-work", "1000"))
+    assert main(["build", "zhang17", "--data", "random:n=6,d=2,seed=3", "-o", str(tmp_path / "c.json"), "-q"]) == 4
+    assert "ran out of its budget" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_build_to_a_folder_is_a_usage_error_before_building(tmp_path, capsys):
+    assert main(["build", "zhang17", "--data", "random:n=6,d=2,seed=3", "-o", str(tmp_path), "-q"]) == 5
+    assert "is a folder" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
