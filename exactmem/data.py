@@ -10,6 +10,7 @@ from an NPY file becomes its exact binary rational.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import json
@@ -146,8 +147,11 @@ class Dataset:
         return sqrt_upper(self.max_sq_norm(), precision_bits)
 
     def min_sq_distance(self) -> Fraction | None:
-        """Exact min over i != j of ||x_i - x_j||^2 (None when N = 1)."""
-        return min_sq_distance(self.points)
+        """Exact min over i != j of ||x_i - x_j||^2 (None when N = 1), computed once per dataset
+        (the constructions and the certificate all ask for it)."""
+        if "_min_sq" not in self.__dict__:
+            self.__dict__["_min_sq"] = min_sq_distance(self.points)    # frozen: bypass __setattr__
+        return self.__dict__["_min_sq"]
 
 
 def canonical_bytes(obj) -> bytes:
@@ -174,59 +178,54 @@ def _integer_points(points) -> tuple[list[list[int]], int]:
 
 
 def min_sq_distance(points) -> Fraction | None:
-    """Exact minimum squared pairwise distance.
+    """Exact minimum squared pairwise distance (None when N < 2).
 
-    Points are scaled to integers; a sweep over the first coordinate prunes pairs whose
-    first-coordinate gap alone exceeds the best distance so far.  numpy int64 is used for
-    the pair distances only when every intermediate provably fits (exact either way).
+    Points are scaled to integers and sorted by their projection t = u . x on a fixed integer
+    direction u (:func:`projection_direction`).  Since |u . (x - y)| <= |u| |x - y|, a pair whose
+    projected gap g has g^2 >= best * |u|^2 cannot beat the best squared distance so far, and
+    neither can any pair further apart in the sorted order: each point is compared only with the
+    following points whose gap is below that bound.  Exact throughout (the projections are Python
+    integers; numpy int64 computes the distances only when every intermediate provably fits).
     """
     if len(points) < 2:
         return None
     ints, lcm = _integer_points(points)
-    d = len(ints[0])
-    span = max(max(abs(v) for v in p) for p in ints)
-    if d * (2 * span) ** 2 < (1 << 62):
-        best = _min_sq_numpy(ints)
-    else:
-        best = _min_sq_sweep(ints)
-    return Fraction(best, lcm * lcm)
+    return Fraction(_closest_pair_sq(ints), lcm * lcm)
 
 
-def _min_sq_sweep(ints) -> int:
-    order = sorted(range(len(ints)), key=lambda i: ints[i])
-    best = None
-    for a in range(len(order)):
-        p = ints[order[a]]
-        for b in range(a + 1, len(order)):
-            q = ints[order[b]]
-            gap = q[0] - p[0]
-            if best is not None and gap * gap >= best:
-                break
-            s = sum((x - y) * (x - y) for x, y in zip(p, q))
-            if best is None or s < best:
-                best = s
-    return best
+def projection_direction(d: int) -> list[int]:
+    """The fixed integer direction the closest-pair sweep sorts along: small irregular weights,
+    so that grid-aligned data does not collapse onto a few projected values."""
+    return [1 + (5 * k) % 7 for k in range(d)]
 
 
-def _min_sq_numpy(ints) -> int:
+def _closest_pair_sq(ints) -> int:
     import numpy as np
 
-    arr = np.array(ints, dtype=np.int64)
-    arr = arr[np.lexsort(arr.T[::-1])]
-    best = None
-    n = len(arr)
-    block = 256
-    for start in range(0, n, block):
-        chunk = arr[start:start + block]
-        # Compare the chunk with itself and with every later point, in int64 (fits: checked).
-        rest = arr[start:]
-        diff = chunk[:, None, :] - rest[None, :, :]
-        sq = (diff * diff).sum(axis=2)
-        idx = np.arange(len(chunk))
-        sq[idx, idx] = np.iinfo(np.int64).max          # drop i == j
-        sq = np.where(np.arange(len(rest))[None, :] > idx[:, None], sq, np.iinfo(np.int64).max)
-        m = int(sq.min())
-        best = m if best is None else min(best, m)
+    d = len(ints[0])
+    u = projection_direction(d)
+    uu = sum(w * w for w in u)
+    ts = [sum(w * v for w, v in zip(u, p)) for p in ints]
+    order = sorted(range(len(ints)), key=ts.__getitem__)
+    ts = [ts[i] for i in order]
+    pts = [ints[i] for i in order]
+    span = max(max(abs(v) for v in p) for p in pts)
+    arr = np.array(pts, dtype=np.int64) if d * (2 * span) ** 2 < (1 << 62) else None
+    best = sum((x - y) * (x - y) for x, y in zip(pts[0], pts[1]))     # a first bound
+    for a in range(len(pts) - 1):
+        if best == 0:
+            return 0
+        r = math.isqrt(best * uu - 1)           # the largest gap g with g * g < best * |u|^2
+        hi = bisect.bisect_right(ts, ts[a] + r, a + 1)
+        if hi <= a + 1:
+            continue
+        if arr is not None:
+            diff = arr[a + 1:hi] - arr[a]
+            m = int((diff * diff).sum(axis=1).min())
+        else:
+            p = pts[a]
+            m = min(sum((x - y) * (x - y) for x, y in zip(p, q)) for q in pts[a + 1:hi])
+        best = min(best, m)
     return best
 
 

@@ -625,19 +625,19 @@ def attack_m_gp_huge(scale=1.0):
 
 
 def attack_n_min_sq_sweep(scale=1.0):
-    """n. min_sq_dist on 316,228 points (0, i) in d = 2: every first-coordinate gap is 0.
+    """n. min_sq_dist on 316,228 points i (6, -1) in d = 2: every projected gap is 0.
 
-    Attacked: min_sq_distance's sweep, whose early exit (gap^2 >= best) never fires when all
-    points share their first coordinate: all N(N-1)/2 = 5 * 10**10 pairs are compared, while the
-    limit N(N-1)/2 * d = 10**11 just passes.  Claims min_sq_dist_num == 1, min_sq_dist_den == 1;
-    valid, real verdict VERIFIED."""
+    Attacked: min_sq_distance's sweep, whose early exit (gap^2 >= best |u|^2) never fires when
+    all points lie on the line orthogonal to its projection direction u = (1, 6): all
+    N(N-1)/2 = 5 * 10**10 pairs are compared, while the limit N(N-1)/2 * d = 10**11 just passes.
+    Claims min_sq_dist_num == 37, min_sq_dist_den == 1; valid, real verdict VERIFIED."""
     n = 2
     while (n + 1) * n <= MAX_WORK:
         n += 1
     n = max(3, int(n * scale))
-    pts = [["0", enc_int(i)] for i in range(n)]
+    pts = [[enc_int(6 * i), enc_int(-i)] for i in range(n)]
     data = certificate("n-min-sq-sweep", pts, [1] * n, constant_net(2), 2, task="classification", classes=1,
-                       claims=[claim("num", "min_sq_dist_num == 1", 1, 1),
+                       claims=[claim("num", "min_sq_dist_num == 37", 37, 37),
                                claim("den", "min_sq_dist_den == 1", 1, 1)])
     return Attack("n-min-sq-sweep", data, {}, attack_n_min_sq_sweep.__doc__, {"n": n, "d": 2})
 

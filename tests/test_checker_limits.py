@@ -345,10 +345,12 @@ def test_work_limit_is_exact_on_every_golden(path, per_neuron):
 
 
 def _pairs_certificate(tmp_path, n, claim):
-    """n points (0, i) of Q^2 through one identity layer (outputs = labels = points), under an id
-    outside the theorem table.  All first coordinates are equal, so the sweep of min_sq_dist_*
-    can never stop early: it compares all n(n-1)/2 pairs."""
-    points = [["0", str(i)] for i in range(n)]
+    """n points i (6, -1) of Q^2 through one identity layer (outputs = labels = points), under an
+    id outside the theorem table.  All lie on the line orthogonal to the checker's projection
+    direction u = (1, 6) (check_distance.py), so every projected gap is 0 and the sweep of
+    min_sq_dist_* can never stop early: it compares all n(n-1)/2 pairs.  The least squared
+    distance is |(6, -1)|^2 = 37."""
+    points = [[str(6 * i), str(-i)] for i in range(n)]
     cert = json.loads(SMALL.read_bytes())
     cert["construction"]["id"] = "test-unbound"
     cert["dataset"].update({"n": n, "d": 2, "dy": 2, "inline": {"classes": None, "labels": points,
@@ -359,8 +361,8 @@ def _pairs_certificate(tmp_path, n, claim):
     cert["outputs"] = points
     cert["sizes"] = {"bit_complexity": 2, "depth": 1, "hidden_neurons": 0, "layer_bits": [2],
                      "max_numerator_bits": 1, "params_dense": 6, "params_nonzero": 2, "width": 0, "widths": []}
-    cert["claims"] = [{"id": "delta", "lhs": "1", "rhs": "1", "source": "test",
-                       "statement": "min_sq_dist_num == 1"}] if claim else []
+    cert["claims"] = [{"id": "delta", "lhs": "37", "rhs": "37", "source": "test",
+                       "statement": "min_sq_dist_num == 37"}] if claim else []
     path = tmp_path / f"pairs-{n}-{claim}.json"
     path.write_bytes(canonical(rehashed(cert)) + b"\n")
     return path
