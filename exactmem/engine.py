@@ -27,6 +27,9 @@ from .network import Network, ResidualBlock
 # Below this many bits, a layer's rows are brought to one common denominator (cheap, columns
 # are reduced in one gcd call each); above it, each entry is reduced on its own.
 COMMON_DEN_BITS = 256
+# An integral layer (every neuron's denominator 1) leaves its values unreduced when every point's
+# denominator has at most this many bits: the reduction's gcds cost more than the bits they save.
+SMALL_COLUMN_BITS = 64
 
 
 def _activate(values: list[int], D, act: str) -> list[int]:
@@ -43,6 +46,12 @@ def _activate(values: list[int], D, act: str) -> list[int]:
 def _layer_values(Z: list[int], n: int, layer, cols: list[int]):
     """Activation of Z / (den_j * c_p), re-expressed over new (reduced) column denominators."""
     L = math.lcm(*layer.dens)
+    if L == 1 and max(cols).bit_length() <= SMALL_COLUMN_BITS:
+        # An integral layer over small column denominators: Z / c_p is already the value; it is
+        # kept unreduced (at most SMALL_COLUMN_BITS extra bits per entry; the outputs are reduced
+        # at the end), so no gcd runs at all.
+        D = cols if layer.activation == "hardtanh" else None
+        return [_activate(Z[j * n:(j + 1) * n], D, layer.activation) for j in range(layer.n_out)], cols
     if L.bit_length() <= COMMON_DEN_BITS:
         # One denominator L * c_p per column: scale rows, activate, reduce each column at once.
         rows = []

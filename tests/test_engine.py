@@ -71,3 +71,36 @@ def test_sizes_definitions():
     assert s["bit_complexity"] == 2 + 3            # -3/4: bitlen 3 = 2, bitlen 4 = 3
     assert s["max_numerator_bits"] == 3            # 5 and 7
     assert s["layer_bits"] == [5, 5]               # 7/2 costs 3 + 2
+
+
+small_int = st.integers(-6, 6)
+
+
+@st.composite
+def integral_networks(draw):
+    """Networks whose every weight and bias is an integer (every neuron's denominator 1), on
+    points with small denominators: the engine's unreduced integral path, in every activation."""
+    d = draw(st.integers(1, 3))
+    dims = [d] + draw(st.lists(st.integers(1, 4), min_size=1, max_size=4))
+    layers = []
+    for k, (a, b) in enumerate(zip(dims, dims[1:])):
+        act = "identity" if k == len(dims) - 2 else draw(st.sampled_from(["relu", "hardtanh", "identity"]))
+        layers.append(Layer.from_rationals([[draw(small_int) for _ in range(a)] for _ in range(b)],
+                                           [draw(small_int) for _ in range(b)], act))
+    point = st.tuples(*[st.fractions(min_value=-3, max_value=3, max_denominator=12)] * d)
+    return Network(d, tuple(layers)), draw(st.lists(point, min_size=1, max_size=8))
+
+
+@given(integral_networks())
+def test_integral_layers_equal_fraction_reference(case):
+    net, pts = case
+    assert all(den == 1 for layer in net.layers for den in layer.dens)
+    assert forward(net, pts) == [fraction_forward(net, p) for p in pts]
+
+
+def test_integral_hardtanh_clips_at_each_points_own_denominator():
+    """hard-tanh over unreduced values clips at +-c_p, the point's own denominator: 3 * 2/3 = 2
+    clips to 1, 3 * (-1/5) stays -3/5, 3 * 1/4 stays 3/4."""
+    net = Network(1, (Layer.from_rationals([[3]], [0], "hardtanh"), Layer.from_rationals([[1]], [0], "identity")))
+    pts = [(Fraction(2, 3),), (Fraction(-1, 5),), (Fraction(1, 4),)]
+    assert forward(net, pts) == [(Fraction(1),), (Fraction(-3, 5),), (Fraction(3, 4),)]
