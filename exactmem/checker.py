@@ -14,7 +14,11 @@ from pathlib import Path
 
 from .errors import UsageError
 
-CHECKER = Path(__file__).resolve().parent.parent / "certificates" / "check.py"
+# In a source checkout the checker is certificates/check.py beside the package; an installed
+# wheel carries the same files as exactmem/_checker/ (pyproject.toml).
+SOURCE_CHECKER = Path(__file__).resolve().parent.parent / "certificates" / "check.py"
+INSTALLED_CHECKER = Path(__file__).resolve().parent / "_checker" / "check.py"
+CHECKER = SOURCE_CHECKER if SOURCE_CHECKER.exists() else INSTALLED_CHECKER
 
 # Budgets for certificates exactmem has just built itself at sizes past the checker's defaults
 # (about 30 s and 1 GiB, docs/checker.md): the project's own long runs pass these.
@@ -24,7 +28,7 @@ LONG_RUN_LIMITS = ("--max-work", str(10 ** 13), "--max-memory", str(1 << 35))
 def checker_path() -> Path:
     """The checker script; a clear usage error when it is not beside the package."""
     if not CHECKER.exists():
-        raise UsageError(f"checker not found at {CHECKER} (install exactmem from its source tree)")
+        raise UsageError(f"checker not found at {SOURCE_CHECKER} or {INSTALLED_CHECKER} (reinstall exactmem)")
     return CHECKER
 
 

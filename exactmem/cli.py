@@ -177,7 +177,8 @@ def cmd_regress(args) -> int:
     folder = Path(args.golden)
     files = sorted(folder.glob("*.json"))
     if not files:
-        raise UsageError(f"no certificates in {folder}")
+        raise UsageError(f"no certificates in {folder} (the golden certificates come with a source "
+                         f"checkout; give --golden DIR)")
     failures = 0
     for f in files:
         old = f.read_bytes()
