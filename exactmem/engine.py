@@ -114,7 +114,18 @@ def forward_integer(network: Network, points, progress=None) -> tuple[list[list[
     return rows, cols
 
 
-def forward(network: Network, points, progress=None) -> list[tuple]:
-    """Exact outputs: one tuple of Fractions per point, in the points' order."""
-    rows, cols = forward_integer(network, points, progress)
-    return [tuple(Fraction(row[p], cols[p]) for row in rows) for p in range(len(points))]
+# Points never interact: the engine evaluates them in chunks of this many, so that its memory is
+# bounded by the chunk (a layer's values are neurons x chunk integers), not by N.
+CHUNK = 1024
+
+
+def forward(network: Network, points, progress=None, chunk: int = CHUNK) -> list[tuple]:
+    """Exact outputs: one tuple of Fractions per point, in the points' order.  Evaluated ``chunk``
+    points at a time (the same values whatever the chunk size; ``progress(k, layers)`` is called
+    for the layers of the first chunk only)."""
+    out = []
+    for start in range(0, len(points), chunk):
+        part = points[start:start + chunk]
+        rows, cols = forward_integer(network, part, progress if start == 0 else None)
+        out += [tuple(Fraction(row[p], cols[p]) for row in rows) for p in range(len(part))]
+    return out

@@ -104,3 +104,11 @@ def test_integral_hardtanh_clips_at_each_points_own_denominator():
     net = Network(1, (Layer.from_rationals([[3]], [0], "hardtanh"), Layer.from_rationals([[1]], [0], "identity")))
     pts = [(Fraction(2, 3),), (Fraction(-1, 5),), (Fraction(1, 4),)]
     assert forward(net, pts) == [(Fraction(1),), (Fraction(-3, 5),), (Fraction(3, 4),)]
+
+
+@given(networks(), st.integers(1, 3))
+def test_chunked_evaluation_equals_fraction_reference(case, chunk):
+    """Points are evaluated in chunks (memory bounded by the chunk): any chunk size gives the
+    reference values, in the points' order."""
+    net, pts = case
+    assert forward(net, pts, chunk=chunk) == [fraction_forward(net, p) for p in pts]
