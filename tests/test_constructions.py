@@ -12,6 +12,7 @@ from exactmem.engine import forward
 from exactmem.errors import ConstructionError, DataError
 from exactmem.pipeline import certify_dataset
 
+import oracles as O
 from conftest import verify_certificate
 from strategies import class_datasets, regression_datasets
 
@@ -30,19 +31,16 @@ def test_zhang17_memorizes_and_checks(checker, tmp_path_factory, ds, rule):
     verify(checker, tmp_path_factory.mktemp("z"), certify_dataset("zhang17", ds, {"bias_rule": rule}))
 
 
-def boundary_widths(n, dy, activation, d1, extra):
-    """The smallest admissible d2 for this d1 (plus ``extra`` below the next step)."""
-    k = 2 if activation == "hardtanh" else 4
-    return d1, k * dy * -(-n // (4 * (d1 // k))) + extra
-
-
 @given(ds=regression_datasets(), activation=st.sampled_from(["relu", "hardtanh"]),
        d1_extra=st.integers(0, 12), extra=st.integers(0, 100))
 def test_ysj19_thm31_on_the_boundary(checker, tmp_path_factory, ds, activation, d1_extra, extra):
+    """The least d2 the theorem admits for d1 (oracle: tests/oracles.py, brute force), plus ``extra``
+    below the next step; at the least d2, one node fewer must be refused."""
     k = 2 if activation == "hardtanh" else 4
     d1 = k + d1_extra
-    d1, d2 = boundary_widths(ds.n, ds.dy, activation, d1, extra % (k * ds.dy))
-    assert ysj19.thm31_lhs(d1, d2, ds.dy, activation) >= ds.n
+    least = O.least_width(lambda w: O.thm31_admissible(d1, w, ds.dy, ds.n, activation))
+    d2 = least + extra % (k * ds.dy)
+    assert O.thm31_admissible(d1, d2, ds.dy, ds.n, activation)
     built = ysj19.theorem_3_1(ds, widths=[d1, d2], activation=activation)
     net = built.network
     assert net.depth == 3 and net.hidden_widths == [d1, d2]
@@ -50,8 +48,8 @@ def test_ysj19_thm31_on_the_boundary(checker, tmp_path_factory, ds, activation, 
     assert forward(net, ds.points) == ds.targets()
     cert = certify_dataset("ysj19-thm3.1", ds, {"widths": [d1, d2], "activation": activation})
     verify(checker, tmp_path_factory.mktemp("y"), cert)
-    # One node fewer in layer 2 at the minimal d2 breaks the theorem's inequality: refused.
-    if extra % (k * ds.dy) == 0 and ysj19.thm31_lhs(d1, d2 - 1, ds.dy, activation) < ds.n:
+    if d2 == least and least > 1:
+        assert not O.thm31_admissible(d1, d2 - 1, ds.dy, ds.n, activation)
         with pytest.raises(ConstructionError, match="inadmissible"):
             ysj19.theorem_3_1(ds, widths=[d1, d2 - 1], activation=activation)
 
@@ -59,12 +57,11 @@ def test_ysj19_thm31_on_the_boundary(checker, tmp_path_factory, ds, activation, 
 @given(ds=regression_datasets(max_n=40), activation=st.sampled_from(["relu", "hardtanh"]))
 def test_ysj19_default_widths_are_admissible_and_minimal(ds, activation):
     d1, d2 = ysj19.default_widths(ds.n, ds.d, ds.dy, activation)
-    assert ysj19.thm31_lhs(d1, d2, ds.dy, activation) >= ds.n
-    k = 2 if activation == "hardtanh" else 4
-    # No admissible pair of the theorem's form has fewer hidden nodes.
-    for a in range(k, d1 + d2 + 1, k):
-        for b in range(k * ds.dy, d1 + d2 - a, k * ds.dy):
-            assert ysj19.thm31_lhs(a, b, ds.dy, activation) < ds.n
+    assert O.thm31_admissible(d1, d2, ds.dy, ds.n, activation)
+    # No admissible pair (of any form, by brute force) has fewer hidden nodes.
+    for a in range(1, d1 + d2):
+        for b in range(1, d1 + d2 - a):
+            assert not O.thm31_admissible(a, b, ds.dy, ds.n, activation), (a, b)
     built = ysj19.theorem_3_1(ds, activation=activation)
     assert forward(built.network, ds.points) == ds.targets()
 

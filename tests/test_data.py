@@ -129,7 +129,7 @@ def test_delta_separation_is_enforced():
 def test_min_distance_matches_brute_force(points):
     brute = min(sum((a - b) ** 2 for a, b in zip(p, q)) for i, p in enumerate(points) for q in points[i + 1:])
     assert data.min_sq_distance(points) == brute
-    assert data._min_sq_sweep(data._integer_points(points)[0]) == brute * data._integer_points(points)[1] ** 2
+    assert data._closest_pair_sq(data._integer_points(points)[0]) == brute * data._integer_points(points)[1] ** 2
 
 
 def test_dataset_digest_changes_with_any_label():
@@ -164,3 +164,78 @@ def test_int_coordinates_become_fractions_and_floats_are_refused():
             Dataset(bad, ((1,),))
     with pytest.raises(DataError, match="label coordinate"):
         Dataset(((F(0),),), ((0.25,),))
+
+
+# ---------------------------------------------------------------------------------------------
+# Edges of the data layer: class labels C and C + 1, duplicates at any distance
+
+@pytest.mark.parametrize("C", [1, 2, 5])
+@pytest.mark.parametrize("loader", ["csv", "json", "dataset"])
+def test_class_labels_reach_C_but_not_C_plus_1(tmp_path, C, loader):
+    """Labels 1..C are accepted with classes=C (the top label C included); one label C + 1 anywhere (or 0)
+    is refused with DataError naming its row."""
+    def load(labels):
+        pts = [(i, 2 * i) for i in range(len(labels))]
+        if loader == "csv":
+            p = tmp_path / "d.csv"
+            p.write_text("".join(f"{x},{y},{c}\n" for (x, y), c in zip(pts, labels)))
+            return data.load(str(p), classes=C)
+        if loader == "json":
+            p = tmp_path / "d.json"
+            p.write_text(json.dumps({"points": [list(q) for q in pts], "labels": labels,
+                                     "task": "classification", "classes": C}))
+            return data.load(str(p))
+        return data.Dataset(tuple((Fraction(x), Fraction(y)) for x, y in pts), tuple(labels),
+                            "classification", C).validate()
+
+    top = [1 + i % C for i in range(7)]
+    top[4] = C
+    assert load(top).labels == tuple(top) and max(load(top).labels) == C
+    for row, bad in ((5, C + 1), (7, C + 1), (1, 0)):
+        labels = list(top)
+        labels[row - 1] = bad
+        with pytest.raises(DataError, match=f"row {row}: .*{bad}.*outside 1..{C}"):
+            load(labels)
+
+
+N_DUP = 12
+
+
+@pytest.mark.parametrize("i,j", [(1, 2), (1, N_DUP), (3, 9), (N_DUP - 1, N_DUP), (2, 11)])
+@pytest.mark.parametrize("loader", ["csv", "json", "npy", "dataset"])
+def test_duplicates_are_refused_at_any_distance(tmp_path, i, j, loader):
+    """Row j repeats row i (1-based, i < j), written in another exact spelling where the format allows:
+    refused wherever the two rows are, naming both; the same file without the repeat loads."""
+    pts = [(Fraction(k, 3), Fraction(-k * k, 7)) for k in range(N_DUP)]
+
+    def load(points):
+        labels = [Fraction(k % 3 - 1) for k in range(N_DUP)]
+        if loader == "csv":
+            p = tmp_path / "d.csv"
+            rows = []
+            for k, (x, y) in enumerate(points):
+                if k == j - 1 and (x, y) == points[i - 1]:       # the same number, spelled differently
+                    rows.append(f"{2 * x.numerator}/{2 * x.denominator},{3 * y.numerator}/{3 * y.denominator}")
+                else:
+                    rows.append(f"{x},{y}")
+            p.write_text("".join(f"{r},{lab}\n" for r, lab in zip(rows, labels)))
+            return data.load(str(p))
+        if loader == "json":
+            p = tmp_path / "d.json"
+            p.write_text(json.dumps({"points": [[str(x), str(y)] for x, y in points],
+                                     "labels": [str(v) for v in labels]}))
+            return data.load(str(p))
+        if loader == "npy":
+            np.save(tmp_path / "X.npy", np.array([[float(k), float(-k * k)] for k in range(N_DUP)]
+                                                 if points is pts else
+                                                 [[float(k if k != j - 1 else i - 1), float(-(k if k != j - 1 else i - 1) ** 2)]
+                                                  for k in range(N_DUP)]))
+            np.save(tmp_path / "y.npy", np.array([float(v) for v in labels]))
+            return data.load(str(tmp_path / "X.npy"))
+        return data.Dataset(tuple(points), tuple((v,) for v in labels)).validate()
+
+    assert load(pts).n == N_DUP
+    dup = list(pts)
+    dup[j - 1] = pts[i - 1]
+    with pytest.raises(DataError, match=rf"row {j}: duplicate point \(same as row {i}\)"):
+        load(dup)

@@ -9,7 +9,7 @@ import sys
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from conftest import run_checker_inprocess, verify_certificate
@@ -84,14 +84,27 @@ def test_collinear_points_of_different_groups_pass_the_construction_but_not_the_
     assert code == 1 and "general_position" in out and "recomputed 0 == 1" in out
 
 
-@given(seed=st.integers(0, 50))
-def test_full_mode_certifies_and_the_checker_recomputes(checker, tmp_path_factory, seed):
+@given(seed=st.integers(0, 50), collinear=st.booleans())
+@example(seed=0, collinear=True)
+@example(seed=0, collinear=False)
+def test_full_mode_certifies_and_the_checker_recomputes(checker, tmp_path_factory, seed, collinear):
+    """Random data (almost surely in general position) certify with --general-position full; with
+    ``collinear`` row 5 is moved to the midpoint of rows 1 and 2, so the refusal branch is reached and
+    must name genuinely dependent rows. The expectation comes from the brute-force test above."""
     from exactmem.data import load
     ds = load(f"random:n=12,d=2,classes=2,seed={seed}")
-    w = general_position_witness(ds.points)
-    if w is not None:
-        with pytest.raises(DataError, match="not in general position"):
+    if collinear:
+        pts = list(ds.points)
+        pts[4] = tuple((a + b) / 2 for a, b in zip(pts[0], pts[1]))
+        assume(pts[4] not in ds.points)
+        ds = Dataset(tuple(pts), ds.labels, "classification", 2).validate()
+    in_gp = brute_force_gp(ds.points)
+    assert in_gp != collinear
+    if not in_gp:
+        with pytest.raises(DataError, match="not in general position") as e:
             certify_dataset("ysj19-thm4.1", ds, {"general_position": "full"})
+        rows = [int(r) - 1 for r in str(e.value).split("rows ")[1].split(" are")[0].split(", ")]
+        assert len(rows) <= ds.d + 1 and dependent(ds.points, rows)
         return
     cert = certify_dataset("ysj19-thm4.1", ds, {"general_position": "full"})
     assert cert["version"] == "1.1"

@@ -18,10 +18,12 @@ from exactmem.certificate import certificate_bytes, network_from_json
 from exactmem.constructions import registry
 from exactmem.data import canonical_bytes, random_dataset
 from exactmem.engine import forward
+from exactmem.errors import DataError
 from exactmem.pipeline import certify_dataset
 from exactmem.rational import decode_int, decode_rat, encode_rat
 from exactmem.studies import precision as P
 
+import oracles as O
 from conftest import CHECKER, fraction_forward, run_checker_inprocess
 
 fractions = st.builds(Fraction, st.integers(-2**70, 2**70), st.integers(1, 2**40))
@@ -310,13 +312,18 @@ def test_ieee_float64_passes_and_bfloat16_struggles_on_zhang17(analyses):
 
 
 def test_residual_networks_are_supported(tmp_path):
-    if "ysj19-thm4.1" not in registry():
-        pytest.skip("no residual construction registered")
+    assert "ysj19-thm4.1" in registry()
     ds = random_dataset(n=12, d=3, classes=2, seed=2)
     try:
         cert = certify_dataset("ysj19-thm4.1", ds)
-    except Exception as e:                                     # data not in general position, etc.
-        pytest.skip(f"ysj19-thm4.1 refused the data: {e}")
+    except DataError as e:
+        # The one documented refusal for these options (docs/ysj19.md): data not in general position,
+        # with a witness of at most dx + 1 rows that must really be affinely dependent. Anything else fails.
+        msg = str(e)
+        assert "lie on one affine subspace" in msg or "not in general position" in msg, msg
+        rows = [int(r) - 1 for r in msg.split("rows ")[1].split(" lie")[0].split(" are")[0].split(", ")]
+        assert len(rows) <= ds.d + 1 and O.affinely_dependent(ds.points, rows), msg
+        pytest.skip(f"ysj19-thm4.1 refused the data with the documented reason: {msg}")
     path = tmp_path / "r.json"
     path.write_bytes(certificate_bytes(cert))
     report = P.analyze(path, out_dir=tmp_path, formats=("float64",))

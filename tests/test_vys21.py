@@ -4,7 +4,7 @@ bounds, and the independent checker verifies the certificates."""
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 from exactmem.constructions import vys21
 from exactmem.data import Dataset, random_dataset
@@ -12,6 +12,7 @@ from exactmem.engine import forward
 from exactmem.errors import ConstructionError, DataError
 from exactmem.pipeline import certify_dataset
 
+import oracles as O
 from conftest import run_checker_inprocess, verify_certificate
 
 big_coordinate = st.one_of(
@@ -40,28 +41,89 @@ def test_construction_A(checker, tmp_path_factory, ds, block, seed):
     net, info = built.network, built.info
     assert forward(net, ds.points) == ds.targets()
     assert net.width <= 12
-    s, m, T, rho, lam = info["s"], info["m"], info["T"], info["rho"], info["lambda"]
-    assert net.depth == m + s * (T + 2) + 2
+    _, _, z, _ = vys21.stage1_projection(ds, seed)
+    rho, lam = O.key_sizes(z, ds.classes)                  # recomputed from Stage I's values
+    T = max(rho, lam)
+    s = block if block is not None else O.vys21_block_size(ds.n)
+    assert (info["s"], info["T"], info["rho"], info["lambda"]) == (s, T, rho, lam)
+    assert net.depth == O.vys21_depth_A(ds.n, T, s)       # m + s(T + 2) + 2, m = ceil(N/s)
     assert max(net.sizes()["layer_bits"][1:]) == max(s * rho, s * lam, 2) + 1
     verify(checker, tmp_path_factory.mktemp("a"), certify_dataset("vys21", ds, {"block_size": block, "seed": seed}))
 
 
-@given(ds=class_data(), L=st.integers(2, 120))
-def test_construction_B_respects_the_depth_budget(checker, tmp_path_factory, ds, L):
+LAYOUTS_B = ("direct-folded", "direct", "blocks", "A")
+REACHED_B = set()           # (layout, T, L) reached by the property test below, by the oracle's reckoning
+
+
+def _line(n, C):
+    return Dataset(tuple((Fraction(i),) for i in range(n)), tuple(1 + i % C for i in range(n)),
+                   "classification", C).validate()
+
+
+def budget_for(n, T, layout, pick):
+    """A depth budget L that the oracle (tests/oracles.py, docs/vys21.md) puts in ``layout``, or None
+    when that layout's range of budgets is empty for this (N, T)."""
+    DA = O.vys21_depth_A(n, T)
+    ranges = {"direct-folded": [2], "direct": range(3, min(DA, 2 * (T + 2) + 4)),
+              "blocks": range(2 * (T + 2) + 4, DA) if n >= 2 else range(0),
+              "A": range(DA, DA + 8)}
+    r = list(ranges[layout])
+    return r[pick % len(r)] if r else None
+
+
+@given(ds=class_data(), layout=st.sampled_from(LAYOUTS_B), pick=st.integers(0, 10**6))
+@example(ds=_line(30, 3), layout="direct-folded", pick=0)
+@example(ds=_line(30, 3), layout="direct", pick=7)
+# _line(30, 3) has T = 7 (seed 0): blocks for 22 <= L < D_A = 39; picks 0..8 give every residue mod T + 2
+@example(ds=_line(30, 3), layout="blocks", pick=0)
+@example(ds=_line(30, 3), layout="blocks", pick=1)
+@example(ds=_line(30, 3), layout="blocks", pick=2)
+@example(ds=_line(30, 3), layout="blocks", pick=3)
+@example(ds=_line(30, 3), layout="blocks", pick=4)
+@example(ds=_line(30, 3), layout="blocks", pick=5)
+@example(ds=_line(30, 3), layout="blocks", pick=6)
+@example(ds=_line(30, 3), layout="blocks", pick=7)
+@example(ds=_line(30, 3), layout="blocks", pick=8)
+@example(ds=_line(30, 3), layout="direct", pick=18)     # L = 21 = 2(T + 2) + 3: one round short of s = 2
+@example(ds=_line(30, 3), layout="A", pick=0)
+@example(ds=_line(1, 1), layout="A", pick=3)
+def test_construction_B_respects_the_depth_budget(checker, tmp_path_factory, ds, layout, pick):
+    """Budgets drawn in every layout's range (oracle), so depth budgets of every size are met: the depth
+    is the oracle's, never above L."""
+    _, _, z, _ = vys21.stage1_projection(ds, 0)
+    T = max(O.key_sizes(z, ds.classes))
+    L = budget_for(ds.n, T, layout, pick)
+    if L is None:
+        L = budget_for(ds.n, T, "A", pick)
+    want_layout, want_depth = O.vys21_depth_layout(ds.n, T, L)
     built = vys21.theorem_depth(ds, depth=L)
     net = built.network
     assert forward(net, ds.points) == ds.targets()
-    assert net.depth <= L
-    if built.params["layout"] == "blocks":
-        assert net.depth == built.info["s"] * (built.info["T"] + 2) + 4
+    assert (built.params["layout"], net.depth) == (want_layout, want_depth) and net.depth <= L
+    REACHED_B.add((want_layout, T, L))
+    if want_layout == "blocks":
+        assert built.info["T"] == T
         # Stage II-III bit length max(s rho, s lambda) < L (our convention adds 1 for the denominator).
         assert max(net.sizes()["layer_bits"][1:]) - 1 < L
     verify(checker, tmp_path_factory.mktemp("b"), certify_dataset("vys21-depth", ds, {"depth": L}))
 
 
+def test_construction_B_reached_every_layout(checker, tmp_path_factory):
+    """The property test above reached every layout (its explicit examples make sure of it), with many
+    distinct (T, L) pairs. Run on its own, this test runs the property test first."""
+    if not REACHED_B:
+        test_construction_B_respects_the_depth_budget(checker=checker, tmp_path_factory=tmp_path_factory)
+    assert {layout for layout, _, _ in REACHED_B} == set(LAYOUTS_B)
+    assert len({(T, L) for _, T, L in REACHED_B}) >= 8
+    # For some T, block budgets at every residue of L mod (T + 2), and the last direct budget below them.
+    assert any({L % (T + 2) for lay, t, L in REACHED_B if lay == "blocks" and t == T} == set(range(T + 2))
+               and ("direct", T, 2 * (T + 2) + 3) in REACHED_B for _, T, _ in REACHED_B)
+
+
 def test_default_block_size_is_exact_at_boundaries():
     # ceil(sqrt(N / log2 N)), computed with integers: N = 16 gives exactly 2, N = 2 and 8 give 2.
     assert [vys21.default_block_size(n) for n in (1, 2, 8, 16, 17, 100, 2**16)] == [1, 2, 2, 2, 3, 4, 64]
+    assert all(vys21.default_block_size(n) == O.vys21_block_size(n) for n in range(1, 300))
 
 
 def worked_example():

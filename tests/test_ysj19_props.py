@@ -12,6 +12,7 @@ from exactmem.engine import forward
 from exactmem.errors import ConstructionError, DataError
 from exactmem.pipeline import certify_dataset
 
+import oracles as O
 from conftest import verify_certificate
 from strategies import class_datasets, regression_datasets
 
@@ -25,9 +26,9 @@ def verify(checker, folder, cert):
 def test_prop32_tight(checker, tmp_path_factory, ds, activation, encoding, p, extra):
     k = 2 if activation == "hardtanh" else 4
     d1 = k * p + extra % k                            # odd / non-multiple widths included
-    d2 = k * -(-ds.n // (4 * p))                      # the least d2 with 4*floor(d1/k)*floor(d2/k) >= N
-    d3 = k * ds.classes
-    assert 4 * (d1 // k) * (d2 // k) >= ds.n
+    C, n = ds.classes, ds.n
+    d3 = O.least_width(lambda w: O.prop32_admissible(d1, 10**6, w, C, n, activation))          # the least d3
+    d2 = O.least_width(lambda w: O.prop32_admissible(d1, w, d3, C, n, activation))            # the least d2
     built = ysj19.proposition_3_2(ds, widths=[d1, d2, d3], activation=activation, output=encoding)
     target = built.dataset or ds
     assert forward(built.network, target.points) == target.targets()
@@ -37,9 +38,11 @@ def test_prop32_tight(checker, tmp_path_factory, ds, activation, encoding, p, ex
     cert = certify_dataset("ysj19-prop3.2", ds, {"widths": [d1, d2, d3], "activation": activation,
                                                   "output": encoding})
     verify(checker, tmp_path_factory.mktemp("p"), cert)
-    if d2 > k and 4 * (d1 // k) * ((d2 - k) // k) < ds.n:
+    if d2 > 1:                                        # one node less in d2 breaks the inequality
+        assert not O.prop32_admissible(d1, d2 - 1, d3, C, n, activation)
         with pytest.raises(ConstructionError, match="inadmissible"):
-            ysj19.proposition_3_2(ds, widths=[d1, d2 - k, d3], activation=activation)
+            ysj19.proposition_3_2(ds, widths=[d1, d2 - 1, d3], activation=activation)
+    assert not O.prop32_admissible(d1, d2, d3 - 1, C, n, activation)
     with pytest.raises(ConstructionError, match="d3"):
         ysj19.proposition_3_2(ds, widths=[d1, d2, d3 - 1], activation=activation)
 
@@ -55,7 +58,8 @@ def test_prop34_tight_two_blocks(checker, tmp_path_factory, ds, split, first, ac
     M2 = M - M1
     W = [first, 2 * M1 + 1, 2 * dy + 1, dy + 1, 2 * M2 + dy, 3 * dy, dy]
     widths = W if activation == "hardtanh" else [2 * w + (split % 2) for w in W]   # odd ReLU widths too
-    assert ysj19.prop34_violation(W, dy, ds.n, [2, 5]) is None
+    assert O.prop34_admissible_blocks(W, dy, ds.n, [2, 5])
+    assert O.prop34_admissible_blocks(widths, dy, ds.n, [2, 5], activation)
     built = ysj19.proposition_3_4(ds, widths=widths, blocks=[2, 5], activation=activation)
     assert forward(built.network, ds.points) == ds.targets()
     assert built.network.hidden_widths == widths
@@ -65,14 +69,14 @@ def test_prop34_tight_two_blocks(checker, tmp_path_factory, ds, split, first, ac
 
 @given(ds=regression_datasets(max_n=20, max_dy=2), widths=st.lists(st.integers(1, 9), min_size=2, max_size=7))
 def test_prop34_automatic_blocks_or_a_clear_refusal(ds, widths):
-    found = ysj19.choose_blocks(widths, ds.dy)
-    if found is None or found[0] < ds.n:
+    """The product finds a placement iff the oracle's brute force over every placement finds one."""
+    if not O.prop34_admissible(widths, ds.dy, ds.n):
         with pytest.raises(ConstructionError, match="inadmissible"):
             ysj19.proposition_3_4(ds, widths=widths)
         return
-    assert ysj19.prop34_violation(widths, ds.dy, ds.n, found[1]) is None
     built = ysj19.proposition_3_4(ds, widths=widths)
     assert forward(built.network, ds.points) == ds.targets()
+    assert built.network.hidden_widths == widths
 
 
 def test_prop34_refusals_name_the_condition():
@@ -113,8 +117,7 @@ def _dependent(points, rows):
 @given(ds=class_datasets(max_n=30, max_d=4, max_classes=5), activation=st.sampled_from(["relu", "hardtanh"]),
        slack=st.integers(0, 3))
 def test_cor42_at_the_least_admissible_width(checker, tmp_path_factory, ds, activation, slack):
-    k = 4 if activation == "relu" else 2
-    d1 = -(-(k * ds.n + k * ds.classes * ds.d) // ds.d) + slack
+    d1 = O.least_width(lambda w: O.cor42_admissible(w, ds.n, ds.d, ds.classes, activation)) + slack
     try:
         built = ysj19.corollary_4_2(ds, widths=[d1], activation=activation)
     except DataError as e:
@@ -128,6 +131,7 @@ def test_cor42_at_the_least_admissible_width(checker, tmp_path_factory, ds, acti
     verify(checker, tmp_path_factory.mktemp("c"),
            certify_dataset("ysj19-cor4.2", ds, {"widths": [d1], "activation": activation}))
     if slack == 0 and d1 > 1:
+        assert not O.cor42_admissible(d1 - 1, ds.n, ds.d, ds.classes, activation)
         with pytest.raises(ConstructionError, match="inadmissible"):
             ysj19.corollary_4_2(ds, widths=[d1 - 1], activation=activation)
 

@@ -7,7 +7,7 @@ import math
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from exactmem.certificate import certificate_bytes
 from exactmem.cli import main
@@ -18,6 +18,7 @@ from exactmem.engine import forward
 from exactmem.errors import ConstructionError, DataError
 from exactmem.pipeline import certify_dataset
 
+import oracles as O
 from conftest import run_checker_inprocess, verify_certificate
 from strategies import coordinate
 
@@ -59,31 +60,62 @@ def sorted_points(ds, seed=0, direction=None):
     return w, b, pts, rho
 
 
+REACHED = set()     # layouts reached by the tests here: "D", "S" (G >= 2), "S3" (the depth-3 member), "2"
+
+
+def _line(n, C):
+    return Dataset(tuple((Fraction(i, 128),) for i in range(n)), tuple(1 + i % C for i in range(n)),
+                   "classification", C).validate()
+
+
+def independent_F(ds, seed=0, direction=None):
+    """F = rho + lambda from Stage I's values z (docs/yy26.md), recomputed here: the keys floor(z) are
+    >= 0 and pairwise >= 2 apart, rho is the largest key's bit length, lambda = bit_length(C)."""
+    _, _, z, _ = stage1_projection(ds, seed, direction)
+    keys = sorted(math.floor(t) for t in z)
+    assert keys[0] >= 0 and all(b - a >= 2 for a, b in zip(keys, keys[1:]))
+    rho, lam = O.key_sizes(z, ds.classes)
+    return rho + lam
+
+
 def check_planned(ds, built, W):
+    """Depth against the reference planner (tests/oracles.py, written from docs/yy26.md), the mode among
+    those attaining it, the layout formulas and Theorem R1's bounds."""
     net, info = built.network, built.info
     assert forward(net, ds.points) == ds.targets()
-    pl = yy26.plan(ds.n, info["F"], W)
-    assert (net.depth, info["mode"], info["config"]) == (pl.depth, pl.mode, pl.cfg)
-    assert net.width <= min(W, pl.width)
-    c = pl.cfg
-    assert net.depth == (c["nb"] + c["r"] * (info["F"] + 1) + 2 if pl.mode == "D" else c["G"] + 2)
+    F = independent_F(ds)
+    assert info["F"] == F
+    depth, modes = O.yy26_plan(ds.n, F, W)
+    assert net.depth == depth and info["mode"] in modes, (W, depth, modes, info["mode"])
+    REACHED.add("S3" if depth == 3 else info["mode"])
+    assert net.width <= W
+    c = info["config"]
+    if info["mode"] == "D":     # docs: depth nb + r(F+1) + 2, m = ceil(N/(p r)), nb = ceil((m-1)/b2)
+        p, r, b2 = c["p"], c["r"], c["b2"]
+        assert 1 <= p <= (W - 2) // 6 and b2 == (W - 1 - p) // 2
+        nb = -(-(-(-ds.n // (p * r)) - 1) // b2)
+        assert net.depth == nb + r * (F + 1) + 2
+    else:                       # docs: depth G + 2, G = ceil(N/(s m)); depth 3 iff W >= 2 ceil(sqrt N) - 1
+        assert net.depth == -(-ds.n // (c["s"] * c["m"])) + 2
+        assert (net.depth == 3) == (W >= 2 * math.isqrt(ds.n - 1) + 1 if ds.n > 1 else True)
     # Theorem R1.1 / R1.2 as proved in docs/yy26.md (also claimed in the certificate).
     if W >= 8:                  # L < 2 sqrt(N(F+1)/(p b2)) + F + 4, squared in integers
-        p, F = (W - 2) // 6, info["F"]
+        p = (W - 2) // 6
         b2 = (W - 1 - p) // 2
         assert net.depth < F + 4 or p * b2 * (net.depth - F - 4) ** 2 < 4 * ds.n * (F + 1)
     if W >= 7:
         assert (net.depth - 3) * (W - 6) * (W - 5) < 16 * ds.n
-    if pl.mode == "S":          # no big integers after layer 1: rho + lambda + 3 bits, +1 convention
-        assert max(net.sizes()["layer_bits"][1:]) <= info["F"] + 4
+    if info["mode"] == "S":     # no big integers after layer 1: rho + lambda + 3 bits, +1 convention
+        assert max(net.sizes()["layer_bits"][1:]) <= F + 4
 
 
 @settings(max_examples=25)
 @given(ds=grid_data(), data=st.data())
 def test_every_width_memorizes_and_verifies(checker, tmp_path_factory, ds, data):
     c = math.isqrt(ds.n - 1) + 1 if ds.n > 1 else 1
-    W = data.draw(st.one_of(st.integers(yy26.min_width(ds.n), 2 * c + 2), st.sampled_from([8, 12, 16, 24])
-                            .filter(lambda w: w >= yy26.min_width(ds.n))), label="W")
+    W0 = O.yy26_min_width(ds.n)
+    W = data.draw(st.one_of(st.integers(W0, 2 * c + 2), st.sampled_from([8, 12, 16, 24])
+                            .filter(lambda w: w >= W0)), label="W")
     built = yy26.theorem_r1(ds, width=W)
     check_planned(ds, built, W)
     out = verify(checker, tmp_path_factory.mktemp("w"), certify_dataset("yy26", ds, {"width": W}))
@@ -110,13 +142,17 @@ def test_larger_datasets_at_several_widths(checker, tmp_path_factory, spec, widt
 @settings(max_examples=12)
 @given(ds=wild_data(), extra=st.integers(0, 6))
 def test_wild_coordinates(checker, tmp_path_factory, ds, extra):
-    W = yy26.min_width(ds.n) + extra
+    W = O.yy26_min_width(ds.n) + extra
     check_planned(ds, yy26.theorem_r1(ds, width=W), W)
     verify(checker, tmp_path_factory.mktemp("x"), certify_dataset("yy26", ds, {"width": W}))
 
 
 @settings(max_examples=12)
 @given(ds=grid_data(max_n=80, max_d=3), L=st.integers(2, 60))
+@example(ds=_line(80, 3), L=2)          # the depth-2 member
+@example(ds=_line(80, 3), L=3)          # the depth-3 member (Mode S, G = 1)
+@example(ds=_line(80, 3), L=20)         # Mode S, G >= 2
+@example(ds=_line(80, 3), L=40)         # Mode D
 def test_depth_budget_gives_the_least_width(checker, tmp_path_factory, ds, L):
     built = yy26.theorem_r1(ds, depth=L)
     net, info = built.network, built.info
@@ -124,12 +160,23 @@ def test_depth_budget_gives_the_least_width(checker, tmp_path_factory, ds, L):
     assert net.depth <= L
     W = info["target_width"]
     if L >= 3:
-        assert net.depth == yy26.plan(ds.n, info["F"], W).depth
-        smaller = [yy26.plan(ds.n, info["F"], w) for w in range(yy26.min_width(ds.n), W)]
-        assert all(p is None or p.depth > L for p in smaller)
+        F = independent_F(ds)
+        assert W == O.yy26_least_width(ds.n, F, L)
+        depth, modes = O.yy26_plan(ds.n, F, W)
+        assert net.depth == depth and net.width <= W and info["mode"] in modes
+        REACHED.add("S3" if depth == 3 else info["mode"])
     else:
+        REACHED.add("2")
         assert net.depth == 2 and net.width == max(1, 2 * (ds.n - 1))
     verify(checker, tmp_path_factory.mktemp("l"), certify_dataset("yy26", ds, {"depth": L}))
+
+
+def test_every_layout_was_reached(checker, tmp_path_factory):
+    """The depth-budget property test's explicit examples reach all four layouts (by the reference
+    planner's reckoning); run on its own, this test runs that property test first."""
+    if not {"2", "S3", "S", "D"} <= REACHED:
+        test_depth_budget_gives_the_least_width(checker=checker, tmp_path_factory=tmp_path_factory)
+    assert {"2", "S3", "S", "D"} <= REACHED, REACHED
 
 
 @settings(max_examples=30)
