@@ -15,6 +15,7 @@ import csv
 import hashlib
 import json
 import math
+import numbers
 import random
 from dataclasses import dataclass
 from fractions import Fraction
@@ -33,8 +34,10 @@ def _exact_row(row, what: str) -> tuple:
     for v in row:
         if type(v) is Fraction:
             out.append(v)
-        elif isinstance(v, int) and not isinstance(v, bool):
-            out.append(Fraction(v))
+        elif isinstance(v, numbers.Integral) and not isinstance(v, bool):
+            out.append(Fraction(int(v)))            # int, and numpy's integer types (exact)
+        elif isinstance(v, numbers.Rational) and not isinstance(v, numbers.Integral):
+            out.append(Fraction(v.numerator, v.denominator))
         else:
             raise DataError(f"{what} coordinate {v!r} is a {type(v).__name__}: exact data are integers or "
                             "fractions (write 0.1 as 1/10, or load it from a file)")
@@ -55,6 +58,9 @@ class Dataset:
         object.__setattr__(self, "points", tuple(_exact_row(p, "point") for p in self.points))
         if self.task == "regression":
             object.__setattr__(self, "labels", tuple(_exact_row(y, "label") for y in self.labels))
+        else:                               # numpy's integer class labels become ints (validate() checks them)
+            object.__setattr__(self, "labels", tuple(int(c) if isinstance(c, numbers.Integral) and not isinstance(c, bool)
+                                                     else c for c in self.labels))
 
     # -- shape ---------------------------------------------------------------
     @property

@@ -239,3 +239,17 @@ def test_duplicates_are_refused_at_any_distance(tmp_path, i, j, loader):
     dup[j - 1] = pts[i - 1]
     with pytest.raises(DataError, match=rf"row {j}: duplicate point \(same as row {i}\)"):
         load(dup)
+
+
+def test_numpy_integers_and_rationals_are_exact_data():
+    """numpy's integer scalars (coordinates and class labels) are exact integers; floats are refused."""
+    from exactmem.data import Dataset
+    ds = Dataset(points=((np.int64(1), np.int32(-2)), (Fraction(1, 3), 5)), labels=(np.int64(2), 1),
+                 task="classification", classes=2)
+    ds.validate()
+    assert ds.points == ((Fraction(1), Fraction(-2)), (Fraction(1, 3), Fraction(5)))
+    assert ds.labels == (2, 1) and all(type(c) is int for c in ds.labels)
+    assert all(type(v) is Fraction for p in ds.points for v in p)
+    for bad in (np.float64(1.0), 0.5, np.True_):
+        with pytest.raises(DataError):
+            Dataset(points=((bad, 1),), labels=((Fraction(1),),))
