@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -388,8 +389,24 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
+# A value that starts with '-' and reads as numbers ("-4,8", "-12,5", "-1/3"): argparse would take it
+# for an option, so it is glued to its flag ("--widths=-4,8") before parsing.
+_NEGATIVE_VALUE = re.compile(r"-[0-9][0-9,/.-]*")
+
+
+def _glue_negative_values(argv: list[str]) -> list[str]:
+    out = []
+    for token in argv:
+        if out and out[-1].startswith("--") and "=" not in out[-1] and _NEGATIVE_VALUE.fullmatch(token):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def main(argv=None) -> int:
     try:
+        argv = _glue_negative_values(list(sys.argv[1:] if argv is None else argv))
         args = make_parser().parse_args(argv)
         if args.data_help:
             print(DATA_HELP, end="")

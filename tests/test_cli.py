@@ -151,3 +151,14 @@ def test_build_to_a_folder_is_a_usage_error_before_building(tmp_path, capsys):
     assert main(["build", "zhang17", "--data", "random:n=6,d=2,seed=3", "-o", str(tmp_path), "-q"]) == 5
     assert "is a folder" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_negative_numbers_are_values_not_options(tmp_path, capsys):
+    """`--widths -4,8` reaches the construction (a clear refusal, exit 3) instead of argparse's
+    "expected one argument"; a negative direction is a value too."""
+    assert main(["build", "ysj19-thm3.1", "--data", "random:n=6,d=2,seed=1", "--widths", "-4,8",
+                 "-o", str(tmp_path / "x.json"), "-q"]) == 3
+    assert "positive hidden widths" in capsys.readouterr().err
+    assert main(["build", "vys21", "--data", "random:n=20,d=2,classes=2,seed=1", "--direction", "-12,5",
+                 "-o", str(tmp_path / "v.json"), "-q"]) == 0
+    assert json.loads((tmp_path / "v.json").read_text())["recipe"]["options"]["direction"] == [-12, 5]
