@@ -17,6 +17,7 @@ import json
 import math
 import numbers
 import random
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -364,21 +365,27 @@ def _is_number(text: str) -> bool:
 
 
 def load_csv(path: Path, classes: int | None = None) -> Dataset:
+    """Errors name the file's own line numbers (a header and blank lines included)."""
     try:
         with open(path, newline="", encoding="utf-8") as f:
-            rows = [r for r in csv.reader(f) if any(c.strip() for c in r)]
+            reader = csv.reader(f)
+            rows = [(reader.line_num, r) for r in reader if any(c.strip() for c in r)]
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise UsageError(f"cannot read {path}: {e}") from None
-    if rows and not any(_is_number(c) for c in rows[0]):
+    if rows and not any(_is_number(c) for c in rows[0][1]):
         rows = rows[1:]                                   # a header: no cell is a number
     points, labels = [], []
-    for i, row in enumerate(rows, 1):
+    for line, row in rows:
         if len(row) < 2:
-            raise DataError(f"{path.name}: row {i}: need at least one coordinate and a label")
-        vals = [_num(c, f"{path.name}: row {i}") for c in row]
+            raise DataError(f"{path.name}: line {line}: need at least one coordinate and a label")
+        vals = [_num(c, f"{path.name}: line {line}") for c in row]
         points.append(tuple(vals[:-1]))
         labels.append((vals[-1],))
-    return _finish(points, labels, classes, path.name)
+    try:
+        return _finish(points, labels, classes, path.name)
+    except DataError as e:        # "row i" counts data rows: say which line of the file that is
+        lines = [line for line, _ in rows]
+        raise DataError(re.sub(r"\brow (\d+)", lambda m: f"line {lines[int(m.group(1)) - 1]}", str(e))) from None
 
 
 def load_json(path: Path, classes: int | None = None) -> Dataset:

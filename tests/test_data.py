@@ -45,13 +45,13 @@ def test_csv_with_header(tmp_path):
 
 
 @pytest.mark.parametrize("body,match", [
-    ("1,2,0\n1,2,1\n", "row 2: duplicate point .same as row 1"),
-    ("1,2,0\n3,4,5,0\n", "row 2: 3 coordinates, expected 2"),
-    ("1,nan,0\n", "row 1"),
-    ("1,2,3\n", "row 1: label 3 outside"),
+    ("1,2,0\n1,2,1\n", "line 2: duplicate point .same as line 1"),
+    ("1,2,0\n3,4,5,0\n", "line 2: 3 coordinates, expected 2"),
+    ("1,nan,0\n", "line 1"),
+    ("1,2,3\n", "line 1: label 3 outside"),
     ("", "empty dataset"),
 ])
-def test_csv_errors_name_the_row(tmp_path, body, match):
+def test_csv_errors_name_the_line(tmp_path, body, match):
     p = tmp_path / "d.csv"
     p.write_text(body)
     with pytest.raises(DataError, match=match):
@@ -194,7 +194,8 @@ def test_class_labels_reach_C_but_not_C_plus_1(tmp_path, C, loader):
     for row, bad in ((5, C + 1), (7, C + 1), (1, 0)):
         labels = list(top)
         labels[row - 1] = bad
-        with pytest.raises(DataError, match=f"row {row}: .*{bad}.*outside 1..{C}"):
+        word = "line" if loader == "csv" else "row"   # a CSV file names its own lines (no header here)
+        with pytest.raises(DataError, match=f"{word} {row}: .*{bad}.*outside 1..{C}"):
             load(labels)
 
 
@@ -237,7 +238,8 @@ def test_duplicates_are_refused_at_any_distance(tmp_path, i, j, loader):
     assert load(pts).n == N_DUP
     dup = list(pts)
     dup[j - 1] = pts[i - 1]
-    with pytest.raises(DataError, match=rf"row {j}: duplicate point \(same as row {i}\)"):
+    word = "line" if loader == "csv" else "row"       # a CSV file names its own lines (no header here)
+    with pytest.raises(DataError, match=rf"{word} {j}: duplicate point \(same as {word} {i}\)"):
         load(dup)
 
 
@@ -253,3 +255,14 @@ def test_numpy_integers_and_rationals_are_exact_data():
     for bad in (np.float64(1.0), 0.5, np.True_):
         with pytest.raises(DataError):
             Dataset(points=((bad, 1),), labels=((Fraction(1),),))
+
+
+def test_csv_errors_name_the_files_own_lines(tmp_path):
+    """With a header and blank lines, a CSV error names the line of the file, not the data row."""
+    p = tmp_path / "d.csv"
+    p.write_text("x1,x2,y\n\n0,1,1/2\n1,0,-1/2\n\n0,1,0\n")
+    with pytest.raises(DataError, match=r"d\.csv: line 6: duplicate point \(same as line 3\)"):
+        data.load_csv(p)
+    p.write_text("x1,x2,y\n0,1,1/2\n\n1,0,abc\n")
+    with pytest.raises(DataError, match=r"d\.csv: line 4: not an exact number"):
+        data.load_csv(p)
