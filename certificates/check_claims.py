@@ -14,6 +14,7 @@ class LazyEnv(dict):
     the costly ones (and the optional features that compute them) run only when a claim names them."""
 
     def __getitem__(self, key):
+        """The variable's value, computing it (once) if it is given as a function."""
         v = dict.__getitem__(self, key)
         if callable(v):
             v = v()
@@ -58,9 +59,11 @@ class ClaimParser:
         self.evaluate, self.budget = evaluate, budget
 
     def peek(self):
+        """The next token, or (None, None) at the end."""
         return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
 
     def take(self, *ops):
+        """Consume the next token if it is one of these operators; return it, else None."""
         kind, val = self.peek()
         if kind == "op" and val in ops:
             self.i += 1
@@ -68,9 +71,11 @@ class ClaimParser:
         return None
 
     def fail(self, what):
+        """A statement outside the grammar is MALFORMED, naming what was expected."""
         raise malformed(f"claim {self.statement!r}: {what}")
 
     def claim(self):
+        """claim := expr CMP expr, and nothing after it; returns (lhs, CMP, rhs)."""
         lhs = self.expr()
         op = self.take(*CMP)
         if op is None:
@@ -81,6 +86,7 @@ class ClaimParser:
         return lhs, op, rhs
 
     def expr(self):
+        """expr := term (("+" | "-") term)*"""
         v = self.term()
         while True:
             op = self.take("+", "-")
@@ -91,6 +97,7 @@ class ClaimParser:
                 v = v + w if op == "+" else v - w
 
     def term(self):
+        """term := unary (("*" | "//") unary)*, each product and division charged (or held) first."""
         v = self.unary()
         while True:
             op = self.take("*", "//")
@@ -113,6 +120,7 @@ class ClaimParser:
                 v = v // w
 
     def unary(self):
+        """unary := "-" unary | INT | NAME | "(" expr ")"; a NAME must be a computed variable."""
         if self.take("-"):
             v = self.unary()
             return -v if self.evaluate else 1

@@ -71,10 +71,12 @@ class Map:
             idx = [i for i, v in enumerate(r) if v]
             self.sparse.append((idx, [r[i] for i in idx]) if 2 * len(idx) < len(r) else None)
 
-    def __iter__(self):                     # act, rows, bias, dens = m
+    def __iter__(self):
+        """act, rows, bias, dens = m"""
         return iter((self.act, self.rows, self.bias, self.dens))
 
-    def __getitem__(self, i):               # m[0] is the activation, m[3] the denominators
+    def __getitem__(self, i):
+        """m[0] is the activation, m[1] the rows, m[2] the biases, m[3] the denominators."""
         return (self.act, self.rows, self.bias, self.dens)[i]
 
     def same(self, other):
