@@ -1,7 +1,8 @@
 """Datasets of N exact points in Q^d with exact labels, their loaders, generators and geometry.
 
 A dataset is either
-* ``regression``: labels are vectors in [-1, 1]^dy of exact rationals, or
+* ``regression``: labels are vectors in Q^dy (the YSJ19 results that assume [-1, 1]^dy check it
+  themselves), or
 * ``classification``: labels are integer classes 1..C (dy = 1).
 
 Nothing here uses floats: decimal strings and ``p/q`` are parsed exactly, and a float read
@@ -118,9 +119,6 @@ class Dataset:
             for i, y in enumerate(self.labels, 1):
                 if len(y) != dy:
                     raise DataError(f"row {i}: label has {len(y)} components, expected {dy}")
-                for v in y:
-                    if not -1 <= v <= 1:
-                        raise DataError(f"row {i}: label {v} outside [-1, 1]")
         seen = {}
         for i, p in enumerate(self.points, 1):
             if p in seen:
@@ -257,8 +255,13 @@ Data SPEC grammar (--data):
       bits=INT      coordinates are k / 2**bits (default 16)
       delta=RAT     guaranteed minimum pairwise distance (default: 2**-bits, automatic on the grid)
     Points lie in the cube [-1/sqrt(d), 1/sqrt(d)]^d, hence in the unit ball.
-Numbers in files are read exactly: 3, -2.5, 1e-3 and 1/3 are all exact rationals.
+Numbers in CSV and JSON files are text, read exactly: 3, -2.5, 1e-3 and 1/3 are the rationals
+they spell (1e-3 is 1/1000).  NPY/NPZ arrays hold binary numbers: an integer is read exactly, a
+float as the exact binary rational it stores (0.1 as 3602879701896397/2^55); write 1/10 in a
+text file for one tenth.
 Files are regression data unless --classes C is given (then labels must be integers 1..C).
+Regression labels may be any rationals; ysj19-thm3.1 and ysj19-prop3.4 assume them in [-1, 1]
+(YSJ19 Assumption 3.1) and say so, with the rescaling that fits them.
 """
 
 _SPEC_KEYS = {"n", "d", "dy", "classes", "seed", "bits", "delta"}

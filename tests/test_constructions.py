@@ -158,3 +158,24 @@ def test_constructions_import_only_core_modules_and_keep_their_names():
     for name in ("thm31_lhs", "default_widths", "choose_blocks", "prop34_violation", "thm41_layout",
                  "THM41_BUMPS", "PIECES", "bound_claims"):
         assert hasattr(ysj19, name)
+
+
+def test_labels_outside_the_unit_box_are_data_for_zhang17_but_refused_by_ysj19():
+    """Regression labels may be any rationals: zhang17 memorizes them (its certificate verifies);
+    Theorem 3.1 and Proposition 3.4 assume [-1, 1] (YSJ19 Assumption 3.1) and refuse, naming the
+    rescaling; a label of exactly -1 or 1 is inside."""
+    pts = tuple((Fraction(i), Fraction(i * i)) for i in range(6))
+    big = Dataset(pts, tuple((Fraction(v),) for v in (5, -7, Fraction(1, 3), 0, 2, -1)), "regression")
+    built = zhang17.theorem_1(big)
+    assert forward(built.network, big.points) == list(big.targets())
+    for build in (lambda ds: ysj19.theorem_3_1(ds), lambda ds: ysj19.proposition_3_4(ds, widths=[8, 8])):
+        with pytest.raises(DataError, match=r"row 1 has 5\. Dividing every label by 7"):
+            build(big)
+    edge = Dataset(pts, tuple((Fraction(v),) for v in (1, -1, 0, 1, -1, 0)), "regression")
+    assert forward(ysj19.theorem_3_1(edge).network, edge.points) == list(edge.targets())
+
+
+def test_zhang17_certificate_with_large_labels_verifies(tmp_path, checker):
+    pts = tuple((Fraction(i),) for i in range(5))
+    ds = Dataset(pts, tuple((Fraction(v),) for v in (100, -3, Fraction(7, 2), 0, 12)), "regression")
+    verify_certificate(checker, tmp_path, certify_dataset("zhang17", ds))

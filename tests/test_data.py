@@ -48,7 +48,7 @@ def test_csv_with_header(tmp_path):
     ("1,2,0\n1,2,1\n", "line 2: duplicate point .same as line 1"),
     ("1,2,0\n3,4,5,0\n", "line 2: 3 coordinates, expected 2"),
     ("1,nan,0\n", "line 1"),
-    ("1,2,3\n", "line 1: label 3 outside"),
+    ("1,2,3\n4\n", "line 2: need at least one coordinate and a label"),
     ("", "empty dataset"),
 ])
 def test_csv_errors_name_the_line(tmp_path, body, match):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import DataError
 from ..network import Layer, Network
 
 
@@ -40,6 +41,17 @@ def network_from_rational_layers(input_dim: int, layers) -> Network:
 # Claims every memorization theorem here rests on (Assumption 3.1 of YSJ19 and its kin).
 DISTINCT = Claim("assumption-distinct", "distinct_points == 1", "dataset assumption: x_i pairwise distinct")
 UNIT_LABELS = Claim("assumption-labels", "labels_in_unit_box == 1", "YSJ19 Assumption 3.1: y_i in [-1,1]^dy")
+
+
+def require_unit_labels(ds, result: str) -> None:
+    """YSJ19 Assumption 3.1: every regression label in [-1, 1]^dy.  Data may carry any rational
+    labels; the results that assume the box refuse others here, naming the first one and the
+    exact rescaling that would bring all of them inside."""
+    bound = max(abs(v) for y in ds.labels for v in y)
+    if bound > 1:
+        i, v = next((i, v) for i, y in enumerate(ds.labels, 1) for v in y if abs(v) > 1)
+        raise DataError(f"{result} assumes labels in [-1, 1] (YSJ19 Assumption 3.1); row {i} has {v}. "
+                        f"Dividing every label by {bound} brings them inside exactly; zhang17 takes any labels")
 
 
 # Constructions whose theorem assumes general position (YSJ19 Assumption 4.1): they accept the

@@ -15,7 +15,7 @@ from fractions import Fraction
 from ...data import Dataset
 from ...errors import ConstructionError, DataError, InternalError
 from ...gadgets import Expr, RegisterNet, hardtanh_to_relu
-from .. import DISTINCT, UNIT_LABELS, Built, Claim, network_from_rational_layers
+from .. import DISTINCT, UNIT_LABELS, Built, Claim, network_from_rational_layers, require_unit_labels
 from .h3 import check_activation, h3_block, sorted_projection
 
 
@@ -149,6 +149,7 @@ def proposition_3_4(ds: Dataset, widths, blocks=None, activation: str = "hardtan
     check_activation(activation)
     if ds.task != "regression":
         raise DataError("Proposition 3.4 memorizes real labels in [-1,1]^dy; this dataset has class labels")
+    require_unit_labels(ds, "Proposition 3.4")
     if widths is None or len(widths) < 2 or min(widths) < 1:
         raise ConstructionError("Proposition 3.4 needs --widths d1,...,d(L-1) (at least two positive hidden widths)")
     n, dy = ds.n, ds.dy

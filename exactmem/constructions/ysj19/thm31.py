@@ -18,7 +18,7 @@ from ...data import Dataset
 from ...errors import ConstructionError, DataError
 from ...gadgets import hardtanh_to_relu, zero_rows
 from ...rational import ceil_div
-from .. import DISTINCT, UNIT_LABELS, Built, Claim, network_from_rational_layers
+from .. import DISTINCT, UNIT_LABELS, Built, Claim, network_from_rational_layers, require_unit_labels
 from .h3 import check_activation, h3_core, sorted_projection
 
 # ---------------------------------------------------------------------------------------------
@@ -107,6 +107,7 @@ def theorem_3_1(ds: Dataset, widths=None, activation: str = "relu") -> Built:
     if ds.task != "regression":
         raise DataError("Theorem 3.1 memorizes real labels in [-1,1]^dy; this dataset has class labels "
                         "(use regression labels, or zhang17)")
+    require_unit_labels(ds, "Theorem 3.1")
     n, dy = ds.n, ds.dy
     rule = "user"
     if widths is None:
