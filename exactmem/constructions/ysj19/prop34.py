@@ -135,7 +135,7 @@ def proposition_3_4(ds: Dataset, widths, blocks=None, activation: str = "hardtan
     Raises
     ------
     DataError
-        If the dataset has class labels.
+        If the dataset has class labels, or a label outside [-1, 1] (Assumption 3.1).
     ConstructionError
         If the activation is unknown, ``widths`` is missing or has fewer than two positive
         entries, no placement is admissible, or the given ``blocks`` fail a condition

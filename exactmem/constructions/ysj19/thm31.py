@@ -93,7 +93,7 @@ def theorem_3_1(ds: Dataset, widths=None, activation: str = "relu") -> Built:
     Raises
     ------
     DataError
-        If the dataset has class labels.
+        If the dataset has class labels, or a label outside [-1, 1] (Assumption 3.1).
     ConstructionError
         If the activation is unknown, ``widths`` is not two positive integers, or the widths
         fail the inequality.
