@@ -381,9 +381,12 @@ def load_csv(path: Path, classes: int | None = None) -> Dataset:
     for line, row in rows:
         if len(row) < 2:
             raise DataError(f"{path.name}: line {line}: need at least one coordinate and a label")
-        vals = [_num(c, f"{path.name}: line {line}") for c in row]
-        points.append(tuple(vals[:-1]))
-        labels.append((vals[-1],))
+        vals = [_num(c, f"{path.name}: line {line}") for c in row[:-1]]
+        if not _is_number(row[-1]):            # a label column of names: say what labels are
+            raise DataError(f"{path.name}: line {line}: label {row[-1].strip()[:40]!r} is not a number; class "
+                            f"labels are the integers 1..C (number the classes, then give --classes C)")
+        points.append(tuple(vals))
+        labels.append((_num(row[-1], f"{path.name}: line {line}"),))
     try:
         return _finish(points, labels, classes, path.name)
     except DataError as e:        # "row i" counts data rows: say which line of the file that is

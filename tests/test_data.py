@@ -263,6 +263,9 @@ def test_csv_errors_name_the_files_own_lines(tmp_path):
     p.write_text("x1,x2,y\n\n0,1,1/2\n1,0,-1/2\n\n0,1,0\n")
     with pytest.raises(DataError, match=r"d\.csv: line 6: duplicate point \(same as line 3\)"):
         data.load_csv(p)
-    p.write_text("x1,x2,y\n0,1,1/2\n\n1,0,abc\n")
+    p.write_text("x1,x2,y\n0,1,1/2\n\n1,abc,0\n")
     with pytest.raises(DataError, match=r"d\.csv: line 4: not an exact number"):
         data.load_csv(p)
+    p.write_text("x1,x2,species\n0,1,setosa\n")          # text class labels: say what labels are
+    with pytest.raises(DataError, match=r"line 2: label 'setosa' is not a number; class labels are the integers 1\.\.C"):
+        data.load_csv(p, classes=3)

@@ -30,10 +30,11 @@ PI_LOWER = Fraction(314159, 100000)
 MAX_DRAWS = 64
 
 
-def class_labels(ds: Dataset) -> tuple[list, int]:
-    """The class labels 1..C and C; DataError for a dataset with real labels."""
+def class_labels(ds: Dataset, construction: str = "vys21") -> tuple[list, int]:
+    """The class labels 1..C and C; DataError (naming the construction) for real labels."""
     if ds.task != "classification":
-        raise DataError("VYS21 memorizes class labels 1..C; use random:...,classes=C or --classes C")
+        raise DataError(f"{construction} memorizes class labels 1..C, and these labels are real numbers; "
+                        "use random:...,classes=C or --classes C")
     return list(ds.labels), ds.classes
 
 

@@ -139,7 +139,7 @@ def theorem_r1(ds: Dataset, width: int | None = None, depth: int | None = None, 
     for name, val in (("width", width), ("depth", depth)):
         if val is not None and (not isinstance(val, int) or isinstance(val, bool) or val < 1):
             raise ConstructionError(f"yy26: {name} must be a positive integer, got {val!r}")
-    labels, C = class_labels(ds)
+    labels, C = class_labels(ds, "yy26")
     n = ds.n
     if depth == 1:
         raise ConstructionError(
