@@ -92,6 +92,24 @@ class Dataset:
                        source=self.source + " (one-hot)")
 
     # -- validation ----------------------------------------------------------
+    def merge_duplicates(self) -> "Dataset":
+        """The dataset with each repeated point kept once (its first row), when every repeat has
+        the same label; a repeat with another label cannot be memorized and is a DataError
+        naming both rows.  The same dataset (not a copy) when there is no repeat."""
+        first, keep = {}, []
+        for i, (p, y) in enumerate(zip(self.points, self.labels)):
+            if p not in first:
+                first[p] = i
+                keep.append(i)
+            elif self.labels[first[p]] != y:
+                raise DataError(f"row {i + 1}: the point of row {first[p] + 1} again, with another label "
+                                f"({y!r} vs {self.labels[first[p]]!r}): no function memorizes both")
+        if len(keep) == self.n:
+            return self
+        source = f"{self.source or 'in-memory'} (duplicates merged: {self.n - len(keep)} rows)"
+        return Dataset(tuple(self.points[i] for i in keep), tuple(self.labels[i] for i in keep), self.task,
+                       self.classes, source)
+
     def validate(self) -> "Dataset":
         """Raise DataError naming the first bad row (1-based); return self."""
         if self.task not in TASKS:
@@ -340,8 +358,9 @@ def _num(text, where: str) -> Fraction:
         raise DataError(f"{where}: {e}") from None
 
 
-def _finish(points, raw_labels, classes, source) -> Dataset:
-    """Turn parsed rows into a validated Dataset (classification iff ``classes`` is given)."""
+def _finish(points, raw_labels, classes, source, merge_duplicates=False) -> Dataset:
+    """Turn parsed rows into a validated Dataset (classification iff ``classes`` is given); with
+    ``merge_duplicates``, a point repeated with the same label is kept once first."""
     if not points:
         raise DataError(f"{source}: empty dataset")
     if classes is not None:
@@ -354,7 +373,7 @@ def _finish(points, raw_labels, classes, source) -> Dataset:
     else:
         ds = Dataset(tuple(points), tuple(tuple(y) for y in raw_labels), "regression", None, source)
     try:
-        return ds.validate()
+        return (ds.merge_duplicates() if merge_duplicates else ds).validate()
     except DataError as e:
         raise DataError(f"{source}: {e}") from None
 
@@ -367,7 +386,7 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def load_csv(path: Path, classes: int | None = None) -> Dataset:
+def load_csv(path: Path, classes: int | None = None, merge_duplicates: bool = False) -> Dataset:
     """Errors name the file's own line numbers (a header and blank lines included)."""
     try:
         with open(path, newline="", encoding="utf-8") as f:
@@ -388,13 +407,13 @@ def load_csv(path: Path, classes: int | None = None) -> Dataset:
         points.append(tuple(vals))
         labels.append((_num(row[-1], f"{path.name}: line {line}"),))
     try:
-        return _finish(points, labels, classes, path.name)
+        return _finish(points, labels, classes, path.name, merge_duplicates)
     except DataError as e:        # "row i" counts data rows: say which line of the file that is
         lines = [line for line, _ in rows]
         raise DataError(re.sub(r"\brow (\d+)", lambda m: f"line {lines[int(m.group(1)) - 1]}", str(e))) from None
 
 
-def load_json(path: Path, classes: int | None = None) -> Dataset:
+def load_json(path: Path, classes: int | None = None, merge_duplicates: bool = False) -> Dataset:
     def no_dupes(pairs):
         keys = [k for k, _ in pairs]
         if len(keys) != len(set(keys)):
@@ -433,7 +452,7 @@ def load_json(path: Path, classes: int | None = None) -> Dataset:
     for i, y in enumerate(obj["labels"], 1):
         ys = y if isinstance(y, list) else [y]
         labels.append(tuple(_num(v, f"{path.name}: row {i} label") for v in ys))
-    return _finish(points, labels, classes, path.name)
+    return _finish(points, labels, classes, path.name, merge_duplicates)
 
 
 def _array_rows(arr, name: str, where: str):
@@ -454,7 +473,7 @@ def _array_rows(arr, name: str, where: str):
     return rows
 
 
-def load_npy(path: Path, classes: int | None = None) -> Dataset:
+def load_npy(path: Path, classes: int | None = None, merge_duplicates: bool = False) -> Dataset:
     import numpy as np
 
     try:
@@ -477,11 +496,14 @@ def load_npy(path: Path, classes: int | None = None) -> Dataset:
         raise DataError(f"{path.name}: X must be 2-D (N x d), got shape {X.shape}")
     if y.ndim not in (1, 2) or len(y) != len(X):
         raise DataError(f"{path.name}: y must have N = {len(X)} rows, got shape {y.shape}")
-    return _finish(_array_rows(X, "X", path.name), _array_rows(y, "y", path.name), classes, path.name)
+    return _finish(_array_rows(X, "X", path.name), _array_rows(y, "y", path.name), classes, path.name,
+                   merge_duplicates)
 
 
-def load(spec: str, classes: int | None = None) -> Dataset:
-    """Dataset from a SPEC: a ``random:...`` generator string or a file path (see DATA_HELP)."""
+def load(spec: str, classes: int | None = None, merge_duplicates: bool = False) -> Dataset:
+    """Dataset from a SPEC: a ``random:...`` generator string or a file path (see DATA_HELP).
+    ``merge_duplicates``: keep a point repeated with the same label once (generated data has no
+    repeats)."""
     if spec.startswith("random:") or spec == "random":
         opts = parse_random_spec(spec)
         if classes is not None:
@@ -494,4 +516,4 @@ def load(spec: str, classes: int | None = None) -> Dataset:
     loaders = {".csv": load_csv, ".json": load_json, ".npy": load_npy, ".npz": load_npy}
     if path.suffix.lower() not in loaders:
         raise UsageError(f"unknown data file type {path.suffix!r} (csv, json, npy, npz)")
-    return loaders[path.suffix.lower()](path, classes)
+    return loaders[path.suffix.lower()](path, classes, merge_duplicates)

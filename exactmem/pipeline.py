@@ -26,29 +26,34 @@ def _log(verbose: bool, msg: str, t0: float) -> None:
 
 def certify(construction_id: str, data_spec: str, options: dict | None = None,
             seed: int | None = None, classes: int | None = None, verbose: bool = False,
-            data_file: str | None = None) -> dict:
+            data_file: str | None = None, merge_duplicates: bool = False) -> dict:
     """Build construction ``construction_id`` on the dataset ``data_spec`` and return its
     certificate (a dict).  ``options`` are the construction's keyword arguments; the recipe
     recorded in the certificate regenerates it byte for byte.  With ``data_file`` (a bare file
     name) the dataset goes to that sibling file instead of inline; the caller writes
     :func:`exactmem.certificate.dataset_file_bytes` there."""
-    return certify_with_data(construction_id, data_spec, options, seed, classes, verbose, data_file)[0]
+    return certify_with_data(construction_id, data_spec, options, seed, classes, verbose, data_file,
+                             merge_duplicates)[0]
 
 
 def certify_with_data(construction_id, data_spec, options=None, seed=None, classes=None, verbose=False,
-                      data_file=None):
-    """:func:`certify`, also returning the loaded :class:`~exactmem.data.Dataset`."""
+                      data_file=None, merge_duplicates=False):
+    """:func:`certify`, also returning the loaded :class:`~exactmem.data.Dataset`.  With
+    ``merge_duplicates`` a point repeated with the same label is kept once (recorded in the
+    recipe, so the certificate regenerates)."""
     options = dict(options or {})
     spec = data_spec
     if seed is not None and spec.startswith("random") and "seed=" not in spec:
         spec = spec + ("," if ":" in spec else ":") + f"seed={seed}"
-    ds = data_mod.load(spec, classes=classes)
+    ds = data_mod.load(spec, classes=classes, merge_duplicates=merge_duplicates)
     entry = registry().get(construction_id)
     if seed is not None and entry and "seed" in inspect.signature(entry.build).parameters:
         options.setdefault("seed", seed)
     recipe = {"data": data_spec, "options": _json_safe(options), "seed": seed, "classes": classes}
     if data_file:
         recipe["data_file"] = data_file
+    if merge_duplicates:
+        recipe["merge_duplicates"] = True
     return _certify(construction_id, ds, options, recipe, verbose, data_file)
 
 
@@ -147,4 +152,4 @@ def regenerate(cert: dict) -> dict:
     """Rebuild a certificate from its recorded recipe (for regression tests)."""
     r = cert["recipe"]
     return certify(cert["construction"]["id"], r["data"], r["options"], r.get("seed"), r.get("classes"),
-                   data_file=r.get("data_file"))
+                   data_file=r.get("data_file"), merge_duplicates=r.get("merge_duplicates", False))

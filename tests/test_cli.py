@@ -162,3 +162,32 @@ def test_negative_numbers_are_values_not_options(tmp_path, capsys):
     assert main(["build", "vys21", "--data", "random:n=20,d=2,classes=2,seed=1", "--direction", "-12,5",
                  "-o", str(tmp_path / "v.json"), "-q"]) == 0
     assert json.loads((tmp_path / "v.json").read_text())["recipe"]["options"]["direction"] == [-12, 5]
+
+
+def test_merge_duplicates_keeps_a_repeated_point_once_and_regenerates(tmp_path, monkeypatch):
+    """A file that repeats a point with the same label (scikit-learn's iris has one) is refused
+    unless --merge-duplicates is given; then the point is kept once, the recipe says so, and the
+    certificate regenerates byte for byte.  A repeat with another label stays an error."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("0,1,1\n1,0,2\n0,1,1\n2,2,1\n")
+    assert main(["build", "zhang17", "--data", "d.csv", "--classes", "2", "-o", "a.json", "-q"]) == 2
+    assert main(["build", "zhang17", "--data", "d.csv", "--classes", "2", "--merge-duplicates",
+                 "-o", "a.json", "-q"]) == 0
+    cert = json.loads((tmp_path / "a.json").read_text())
+    assert cert["dataset"]["n"] == 3 and cert["recipe"]["merge_duplicates"] is True
+    from exactmem.certificate import certificate_bytes
+    from exactmem.pipeline import regenerate
+    assert certificate_bytes(regenerate(cert)) == (tmp_path / "a.json").read_bytes()
+    (tmp_path / "e.csv").write_text("0,1,1\n1,0,2\n0,1,2\n")
+    assert main(["build", "zhang17", "--data", "e.csv", "--classes", "2", "--merge-duplicates",
+                 "-o", "b.json", "-q"]) == 2
+    assert not (tmp_path / "b.json").exists()
+
+
+def test_regress_skips_json_that_is_not_a_certificate(tmp_path, capsys):
+    (tmp_path / "c.json").write_text("")
+    assert main(["build", "zhang17", "--data", "random:n=5,d=1,seed=2", "-o", str(tmp_path / "c.json"), "-q",
+                 "--external-data"]) == 0
+    assert main(["regress", "--golden", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "skip c.data.json: not an exactmem certificate" in out and "ok   c.json" in out
