@@ -23,6 +23,7 @@ change itself; each mutant (every third in CI) is also checked with its hashes l
   label changed            a label changed (regression: + 1; classification: next class)
   label and output changed a label and the claimed output changed together
   output changed           a claimed output + 1/3
+  label outside 1..C       a class label set to 0 or C + 1 (and its output with it)
   coordinate +-1           a data coordinate's numerator +-1
 
 Every verdict is compared with the evaluator of tests/test_checker_tamper.py (Fractions,
@@ -47,7 +48,8 @@ import pytest
 import mutation_report as report
 from test_checker_tamper import (GOLDEN_IDS, GOLDENS, SIZES, affine_maps, canonical, check, claim_env,  # noqa: F401
                                  compare, data, dec_int, dec_rat, dump, enc_int, enc_rat, evaluated,
-                                 forward_from, goldens, network, rehash, side, sizes)
+                                 forward_from, goldens, label_outside, network, rehash, side, sizes,
+                                 truly_valid)
 
 ALL = bool(os.environ.get("EXACTMEM_TAMPER_ALL"))
 STALE = "any mutant above, hashes left stale"
@@ -91,6 +93,9 @@ def truth(cert, base, start=None):
     """True if every statement of cert holds by the evaluator, else what fails.  base is the
     golden's (layers, xs, ys, ins).  start: the first affine map the mutation touched (the
     network before it, and the points, are the golden's); None: the network is the golden's."""
+    bad_label = label_outside(cert)           # section 8.1, read with the dataset (step 3)
+    if bad_label is not None:
+        return f"label {bad_label} outside 1..C"
     layers, (xs, ys) = network(cert), data(cert)
     mine = sizes(layers, cert["dataset"]["d"])
     for key in SIZES:                                     # the format's order of the fields
@@ -108,8 +113,10 @@ def truth(cert, base, start=None):
         else:
             out = forward_from(layers, 0, x)
         assert all(type(v) is Fraction for v in out), "the evaluator must stay exact"
-        if out != ys[i] or [dec_rat(v) for v in cert["outputs"][i]] != ys[i]:
-            return f"point {i} differs"
+        claimed = [dec_rat(v) for v in cert["outputs"][i]]
+        for o, value in enumerate(out):                   # section 15, step 8: front to back
+            if value != ys[i][o] or value != claimed[o]:
+                return f"point {i} output {o} differs"
     env = cached_env(cert, len(xs))
     for c in cert["claims"]:
         tree = ast.parse(c["statement"], mode="eval").body
@@ -147,10 +154,11 @@ def names_the_failure(tail, t, construction_id):
     what, _, rest = t.partition(" ")
     if what.startswith("sizes."):
         return tail.startswith(f"s REJECTED {what}:")
-    if what == "point":                                  # "point i differs"
-        i = rest.split()[0]
-        # a class label moved outside 1..C is refused when the dataset is read
-        return tail.startswith((f"s REJECTED point {i} output ", f"s REJECTED dataset point {i}: class label "))
+    if what == "point":                                  # "point i output o differs"
+        i, _, o = rest.split()[:3]
+        return tail.startswith(f"s REJECTED point {i} output {o}: network computes ")
+    if what == "label":                                  # "label i outside 1..C": read with the dataset
+        return tail.startswith(f"s REJECTED dataset point {rest.split()[0]}: class label ")
     if what == "claim":                                  # "claim ID fails"
         return tail.startswith(f"s REJECTED claim {rest.split()[0]} (")
     if what == "table":                                  # "table ID"
@@ -167,6 +175,7 @@ class Campaign:
     def __init__(self, name, goldens, evaluated, check):
         self.name, self.check, self.base = name, check, evaluated(name)
         self.raw = goldens[name][0]
+        self.inline = goldens[name][1]["dataset"]["inline"]
         self.wrong = []
         self.count = 0
 
@@ -206,10 +215,19 @@ class Campaign:
             return code
         code_stale, tail_stale = self.check(stale)            # stale certificate_sha256: never valid
         outcome = report.mutant(STALE, code_stale, "stale hashes", f"{self.name} {family} {where}")
-        # A stale hash is named, or the checker stopped earlier at the rehashed mutant's own reason.
-        if outcome.startswith("wrongly") or code_stale != 1 or not (
-                "sha256 mismatch" in tail_stale or (code == 1 and tail_stale == tail)):
-            self.wrong.append(f"{family} {where} (stale hash): {outcome}, exit {code_stale}: {tail_stale[:160]}")
+        # Section 15's order: a changed dataset body meets its stale dataset digest in step 3,
+        # before anything the mutation changed; otherwise certificate_sha256 is checked last, so
+        # a false mutant is rejected for its own reason (the same line as with fresh hashes) and
+        # a true one for the stale certificate digest.
+        if cert["dataset"]["inline"] != self.inline:
+            expected = "s REJECTED dataset sha256 mismatch: "
+        elif code == 1:
+            expected = tail
+        else:
+            expected = "s REJECTED certificate_sha256 mismatch: "
+        if outcome.startswith("wrongly") or code_stale != 1 or not tail_stale.startswith(expected):
+            self.wrong.append(f"{family} {where} (stale hash): {outcome}, exit {code_stale}: {tail_stale[:160]}; "
+                              f"expected {expected[:100]}")
         return code
 
     def done(self):
@@ -421,6 +439,14 @@ def test_labels_and_outputs_changed(campaign, name):
         cert = campaign.fresh()
         cert["outputs"][i][0] = enc_rat(dec_rat(cert["outputs"][i][0]) + Fraction(1, 3))
         campaign.run("output changed", cert, None, f"point {i}")
+        inline = cert["dataset"]["inline"]
+        for bad in ((0, inline["classes"] + 1) if inline["task"] == "classification" else ()):
+            # A class label just outside 1..C (section 8.1), the claimed output moved with it:
+            # the label rule alone says which point is wrong, when the dataset is read.
+            cert = campaign.fresh()
+            cert["dataset"]["inline"]["labels"][i] = bad
+            cert["outputs"][i] = [str(bad)]
+            campaign.run("label outside 1..C", cert, None, f"point {i} label {bad}")
     campaign.done()
 
 
@@ -437,3 +463,21 @@ def test_coordinates_plus_minus_one(campaign, name):
             # The network is the golden's; the moved point is evaluated from scratch.
             campaign.run("coordinate +-1", cert, None, f"point {i} coordinate {c} {delta:+d}")
     campaign.done()
+
+
+@pytest.mark.parametrize("change", ["swapped", "overlapping", "repeated"])
+def test_prop34_capacity_blocks_in_increasing_order(check, change):
+    """Section 22.2, the Prop 3.4 capacity form: the blocks are disjoint and in increasing order
+    (each term's a greater than the previous term's b).  Terms swapped, overlapping or repeated
+    give a claim that still holds (recomputed by the evaluator), so only the form can refuse it."""
+    cert = json.loads(GOLDENS[GOLDEN_IDS.index("ysj19-prop3.4-hardtanh-n20-tight")].read_bytes())
+    claim = next(c for c in cert["claims"] if c["id"] == "capacity")
+    t1, t2 = claim["statement"][:-len(" >= N")].split(" + ")
+    t3 = "4 * ((d3 - 1) // 2) * ((d4 - 1) // (2 * dy))"
+    claim["statement"] = {"swapped": f"{t2} + {t1}", "overlapping": f"{t1} + {t3} + {t2}",
+                          "repeated": f"{t1} + {t1}"}[change] + " >= N"
+    recompute_claims(cert)
+    assert truly_valid(cert) is True            # true: the table alone must refuse it
+    code, tail = check(dump(rehash(cert)))
+    assert code == 1 and tail.startswith("s REJECTED construction ysj19-prop3.4 (") and \
+        f": claim capacity ({claim['statement']}) is not the theorem's statement" in tail, tail

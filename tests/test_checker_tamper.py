@@ -33,7 +33,9 @@ from hypothesis import strategies as st
 import mutation_report as report
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECK = ROOT / "certificates" / "check.py"
+# EXACTMEM_CHECKER_DIR: the check*.py files under test (a mutated copy, tools/mutate_checker.py);
+# the goldens stay the repository's.
+CHECK = Path(os.environ.get("EXACTMEM_CHECKER_DIR") or ROOT / "certificates") / "check.py"
 GOLDENS = sorted((ROOT / "certificates" / "golden").glob("*.json"))
 GOLDEN_IDS = [p.stem for p in GOLDENS]
 SIZES = ("depth", "width", "widths", "hidden_neurons", "params_dense", "params_nonzero",
@@ -510,9 +512,21 @@ def side(node, env, recorded):
     return eval(compile(ast.Expression(node), "<claim>", "eval"), {"__builtins__": {}}, dict(env))
 
 
-def truly_valid(cert):
+def label_outside(cert):
+    """Section 8.1: a class label is a JSON integer in 1..C (C = dataset.classes).  The index of
+    the first classification label outside 1..C, else None (regression: None)."""
+    body = cert["dataset"]["inline"]
+    if body["task"] != "classification":
+        return None
+    return next((i for i, c in enumerate(body["labels"]) if not 1 <= c <= body["classes"]), None)
+
+
+def truly_valid(cert, labels=True):
     """True if the certificate's statements all hold by the independent evaluator, else the
-    first thing that fails (a string).  Hashes are not looked at."""
+    first thing that fails (a string).  Hashes are not looked at.  labels=False leaves out the
+    class-label rule (to show that a certificate is false for that rule alone)."""
+    if labels and label_outside(cert) is not None:   # the dataset is read first (section 15, step 3)
+        return f"label {label_outside(cert)} outside 1..C"
     layers, (xs, ys) = network(cert), data(cert)
     if sizes(layers, cert["dataset"]["d"]) != cert["sizes"]:
         return "sizes differ"
@@ -654,9 +668,8 @@ def test_flip_hex_digit_of_largest_integer(goldens, check, name):
                     assert enc_rat(dec_rat(holder2[key2])) == holder2[key2]
         except AssertionError:
             continue
-        code, tail = check(dump(cert))                   # stale hashes: a hash, or an earlier check
-        report.mutant("hex digit of the largest integer flipped", code, "stale hashes", name)
-        assert code == 1, tail
+        stale_code, stale_tail = check(dump(cert))       # stale hashes: a hash, or an earlier check
+        report.mutant("hex digit of the largest integer flipped", stale_code, "stale hashes", name)
         # Consistent hashes: the verdict must be the truth.  A flipped weight or output makes the
         # certificate false; a flipped data coordinate can leave it true (the point moves but
         # stays on the same side of every kink: vys21-depth-n30-L3's largest integer is the
@@ -669,6 +682,14 @@ def test_flip_hex_digit_of_largest_integer(goldens, check, name):
         assert code == (0 if truth is True else 1), f"checker: {tail[:200]}; evaluator: {truth}"
         if code == 1:
             assert "sha256" not in tail, tail
+        # With stale hashes, section 15's order: a flipped dataset token meets the stale dataset
+        # digest (step 3); any other is found by the check it breaks (the same line as with
+        # fresh hashes), or, if the certificate is still true, by the certificate digest (step 10).
+        if cert["dataset"]["inline"] != base["dataset"]["inline"]:
+            expected = "s REJECTED dataset sha256 mismatch: "
+        else:
+            expected = tail if code == 1 else "s REJECTED certificate_sha256 mismatch: "
+        assert stale_code == 1 and stale_tail.startswith(expected), (stale_tail[:200], expected[:100])
         done += 1
     assert done >= 1
 
