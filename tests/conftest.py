@@ -9,7 +9,10 @@ import pytest
 from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKER = ROOT / "certificates" / "check.py"
+# The checker under test; EXACTMEM_CHECKER_DIR points every test at a copy (the mutation runner,
+# tools/mutate_checker.py, writes one mutant there).
+CHECKER = Path(os.environ["EXACTMEM_CHECKER_DIR"]) / "check.py" if os.environ.get("EXACTMEM_CHECKER_DIR") \
+    else ROOT / "certificates" / "check.py"
 
 # CI runs the "ci" profile; `EXACTMEM_HYPOTHESIS=long pytest` is the longer run.
 settings.register_profile("ci", deadline=None, max_examples=40)
