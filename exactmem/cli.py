@@ -276,7 +276,9 @@ def cmd_sgd_near(args) -> int:
     if report["slopes"]:
         print(f"log-log slopes: R(0) ~ eps^{report['slopes']['risk0_vs_eps']:.2f} (theorem: 2), "
               f"min R ~ eps^{report['slopes']['plateau_vs_eps']:.2f} (theorem: 4 at the plateau)")
-    print(f"report and plot in {args.out}/")
+    plot = report.get("plot")
+    print(f"report in {args.out}/sgd-report.json" + (f", plot {plot}" if plot else
+          " (no plot: matplotlib is not installed; pip install 'exactmem[bench]')"))
     return 0
 
 
