@@ -33,12 +33,11 @@ SMALL_COLUMN_BITS = 64
 
 
 def _activate(values: list[int], D, act: str) -> list[int]:
-    """ReLU / hard-tanh / identity on numerators over positive denominators D (int or list)."""
+    """ReLU / hard-tanh / identity on numerators over positive denominators D (one per value;
+    only hard-tanh reads them)."""
     if act == "relu":
         return [v if v > 0 else 0 for v in values]
     if act == "hardtanh":
-        if isinstance(D, int):
-            return [D if v > D else (-D if v < -D else v) for v in values]
         return [d if v > d else (-d if v < -d else v) for v, d in zip(values, D)]
     return values
 
