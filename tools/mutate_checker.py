@@ -216,21 +216,27 @@ def diff(m):
     return "\n".join(difflib.unified_diff(old, new, m["file"], m["file"] + " (mutant)", n=1, lineterm=""))
 
 
-def summary(path):
-    rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+def summary(path, width=18):
+    """The score by file of a results file; a re-run of a mutant (--ids) replaces its earlier row."""
+    last = {}
+    for line in Path(path).read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            last[r["id"]] = r
+    rows = list(last.values())
     by = {}
     for r in rows:
         by.setdefault(r["file"], Counter())[r["outcome"]] += 1
-    print(f"{'file':18} {'mutants':>8} {'killed':>8} {'timeout':>8} {'survived':>9}")
+    print(f"{'file':{width}} {'mutants':>8} {'killed':>8} {'timeout':>8} {'survived':>9}")
     total = Counter()
     for f, c in sorted(by.items()):
         total.update(c)
-        print(f"{f:18} {sum(c.values()):>8} {c['killed']:>8} {c['timeout']:>8} {c['survived']:>9}")
-    print(f"{'TOTAL':18} {sum(total.values()):>8} {total['killed']:>8} {total['timeout']:>8} {total['survived']:>9}")
+        print(f"{f:{width}} {sum(c.values()):>8} {c['killed']:>8} {c['timeout']:>8} {c['survived']:>9}")
+    print(f"{'TOTAL':{width}} {sum(total.values()):>8} {total['killed']:>8} {total['timeout']:>8} {total['survived']:>9}")
     for r in rows:
         if r["outcome"] == "survived":
-            print(f"  survived {r['id']} line {r['line']} {r['kind']}: {r['what']}: {r['original'][:70]!r}")
-
+            where = f"{r['function']} " if r.get("function") else ""
+            print(f"  survived {r['id']} {where}line {r['line']} {r['kind']}: {r['what']}: {r['original'][:70]!r}")
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -193,25 +193,8 @@ def diff(m):
 
 
 def summary(path):
-    rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
-    last = {}
-    for r in rows:                       # a re-run (--ids) replaces the earlier row of that id
-        last[r["id"]] = r
-    rows = list(last.values())
-    by = {}
-    for r in rows:
-        by.setdefault(r["file"], Counter())[r["outcome"]] += 1
-    print(f"{'file':32} {'mutants':>8} {'killed':>7} {'timeout':>8} {'survived':>9}")
-    total = Counter()
-    for f, c in sorted(by.items()):
-        total.update(c)
-        print(f"{f:32} {sum(c.values()):>8} {c['killed']:>7} {c['timeout']:>8} {c['survived']:>9}")
-    print(f"{'TOTAL':32} {sum(total.values()):>8} {total['killed']:>7} {total['timeout']:>8} {total['survived']:>9}")
-    for r in rows:
-        if r["outcome"] == "survived":
-            print(f"  survived {r['id']} {r.get('function', '')} line {r['line']} {r['kind']}: {r['what']}: "
-                  f"{r['original'][:70]!r}")
-
+    """The score by file (the checker runner's summary, with wider file names)."""
+    MC.summary(path, width=32)
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
