@@ -190,6 +190,11 @@ def run_suite(folder, timeout, suite, repo=ROOT):
     env = dict(os.environ, EXACTMEM_CHECKER_DIR=str(folder), PYTHONDONTWRITEBYTECODE="1",
                EXACTMEM_FUZZ_EXAMPLES=os.environ.get("EXACTMEM_FUZZ_EXAMPLES", "20"),
                EXACTMEM_KILL_SUITE="1")
+    return run_pytest(suite, repo, env, timeout)
+
+
+def run_pytest(suite, repo, env, timeout):
+    """(outcome, seconds, first failure line) of one kill-suite run: killed, survived or timeout."""
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
            "--tb=line", "-W", "ignore", *suite]
     t0 = time.monotonic()

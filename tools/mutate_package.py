@@ -174,17 +174,7 @@ def snapshot(dest):
 
 def run_suite(repo, suite, timeout):
     env = dict(os.environ, PYTHONPATH=str(repo), PYTHONDONTWRITEBYTECODE="1")
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-           "--tb=line", "-W", "ignore", *suite]
-    t0 = time.monotonic()
-    try:
-        p = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return "timeout", time.monotonic() - t0, ""
-    text = p.stdout.decode("utf-8", "replace").strip().splitlines()
-    failed = next((line for line in text if line.startswith(("FAILED", "ERROR"))), text[-1] if text else "")
-    return ("survived" if p.returncode == 0 else "killed"), time.monotonic() - t0, failed[:300]
-
+    return MC.run_pytest(suite, repo, env, timeout)
 
 def diff(m):
     old = (PKG / m["file"]).read_text().splitlines()
