@@ -42,9 +42,9 @@ def _activate(values: list[int], D, act: str) -> list[int]:
     return values
 
 
-def _layer_values(Z: list[int], n: int, layer, cols: list[int]):
-    """Activation of Z / (den_j * c_p), re-expressed over new (reduced) column denominators."""
-    L = math.lcm(*layer.dens)
+def _layer_values(Z: list[int], n: int, layer, L: int, cols: list[int]):
+    """Activation of Z / (den_j * c_p), re-expressed over new (reduced) column denominators;
+    L is the lcm of the layer's denominators."""
     if L == 1 and max(cols).bit_length() <= SMALL_COLUMN_BITS:
         # An integral layer over small column denominators: Z / c_p is already the value; it is
         # kept unreduced (at most SMALL_COLUMN_BITS extra bits per entry; the outputs are reduced
@@ -80,10 +80,16 @@ def _layer_values(Z: list[int], n: int, layer, cols: list[int]):
     return rows, new_cols
 
 
-def _apply(layer, rows, cols, n):
+def _prepare(layer):
+    """What a layer contributes to every chunk, built once: [W | b] as an fmpz_mat, lcm(dens)."""
+    Wb = fmpz_mat(layer.n_out, layer.n_in + 1, [v for row, b in zip(layer.weights, layer.bias) for v in (*row, b)])
+    return layer, Wb, math.lcm(*layer.dens)
+
+
+def _apply(prepared, rows, cols, n):
+    layer, Wb, L = prepared
     A = fmpz_mat(len(rows) + 1, n, [v for row in rows for v in row] + cols)
-    Wb = fmpz_mat(layer.n_out, len(rows) + 1, [v for row, b in zip(layer.weights, layer.bias) for v in (*row, b)])
-    return _layer_values([int(v) for v in (Wb * A).entries()], n, layer, cols)
+    return _layer_values([int(v) for v in (Wb * A).entries()], n, layer, L, cols)
 
 
 def _add(rows, cols, rows2, cols2):
@@ -94,20 +100,28 @@ def _add(rows, cols, rows2, cols2):
     return out, new
 
 
-def forward_integer(network: Network, points, progress=None) -> tuple[list[list[int]], list[int]]:
+def _prepare_network(network: Network) -> list[tuple]:
+    """Per entry, its prepared maps: (plain,) or (inner, outer) for a residual block."""
+    return [(_prepare(e.inner), _prepare(e.outer)) if isinstance(e, ResidualBlock) else (_prepare(e),)
+            for e in network.layers]
+
+
+def forward_integer(network: Network, points, progress=None, prepared=None) -> tuple[list[list[int]], list[int]]:
     """Outputs as integer rows (one per output neuron, one column per point) and the column
-    denominators: output o of point p is rows[o][p] / cols[p]."""
+    denominators: output o of point p is rows[o][p] / cols[p].  ``prepared``: the network's
+    :func:`_prepare_network`, when the caller evaluates several chunks."""
+    prepared = prepared or _prepare_network(network)
     n = len(points)
     cols = [math.lcm(*(v.denominator for v in p)) for p in points]
     rows = [[p[j].numerator * (c // p[j].denominator) for p, c in zip(points, cols)]
             for j in range(network.input_dim)]
-    for k, entry in enumerate(network.layers, 1):
-        if isinstance(entry, ResidualBlock):
-            r1, c1 = _apply(entry.inner, rows, cols, n)
-            r2, c2 = _apply(entry.outer, r1, c1, n)
+    for k, maps in enumerate(prepared, 1):
+        if len(maps) == 2:                  # a residual block: h + outer(inner(h))
+            r1, c1 = _apply(maps[0], rows, cols, n)
+            r2, c2 = _apply(maps[1], r1, c1, n)
             rows, cols = _add(rows, cols, r2, c2)
         else:
-            rows, cols = _apply(entry, rows, cols, n)
+            rows, cols = _apply(maps[0], rows, cols, n)
         if progress:
             progress(k, len(network.layers))
     return rows, cols
@@ -122,9 +136,9 @@ def forward(network: Network, points, progress=None, chunk: int = CHUNK) -> list
     """Exact outputs: one tuple of Fractions per point, in the points' order.  Evaluated ``chunk``
     points at a time (the same values whatever the chunk size; ``progress(k, layers)`` is called
     for the layers of the first chunk only)."""
-    out = []
+    out, prepared = [], _prepare_network(network)
     for start in range(0, len(points), chunk):
         part = points[start:start + chunk]
-        rows, cols = forward_integer(network, part, progress if start == 0 else None)
+        rows, cols = forward_integer(network, part, progress if start == 0 else None, prepared)
         out += [tuple(Fraction(row[p], cols[p]) for row in rows) for p in range(len(part))]
     return out
