@@ -18,7 +18,6 @@ import json
 import math
 import numbers
 import random
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -92,26 +91,30 @@ class Dataset:
                        source=self.source + " (one-hot)")
 
     # -- validation ----------------------------------------------------------
-    def merge_duplicates(self) -> "Dataset":
+    def merge_duplicates(self, row_name=None) -> tuple["Dataset", list[int]]:
         """The dataset with each repeated point kept once (its first row), when every repeat has
-        the same label; a repeat with another label cannot be memorized and is a DataError
-        naming both rows.  The same dataset (not a copy) when there is no repeat."""
+        the same label, and the 0-based indices of the rows kept; a repeat with another label
+        cannot be memorized and is a DataError naming both rows (``row_name`` as in
+        :meth:`validate`).  The same dataset (not a copy) when there is no repeat."""
+        name = row_name or _row
         first, keep = {}, []
         for i, (p, y) in enumerate(zip(self.points, self.labels)):
             if p not in first:
                 first[p] = i
                 keep.append(i)
             elif self.labels[first[p]] != y:
-                raise DataError(f"row {i + 1}: the point of row {first[p] + 1} again, with another label "
+                raise DataError(f"{name(i + 1)}: the point of {name(first[p] + 1)} again, with another label "
                                 f"({y!r} vs {self.labels[first[p]]!r}): no function memorizes both")
         if len(keep) == self.n:
-            return self
+            return self, keep
         source = f"{self.source or 'in-memory'} (duplicates merged: {self.n - len(keep)} rows)"
         return Dataset(tuple(self.points[i] for i in keep), tuple(self.labels[i] for i in keep), self.task,
-                       self.classes, source)
+                       self.classes, source), keep
 
-    def validate(self) -> "Dataset":
-        """Raise DataError naming the first bad row (1-based); return self."""
+    def validate(self, row_name=None) -> "Dataset":
+        """Raise DataError naming the first bad row; return self.  ``row_name(i)`` names the
+        1-based row i in messages (default "row i"; a CSV file names its own lines)."""
+        name = row_name or _row
         if self.task not in TASKS:
             raise DataError(f"unknown task {self.task!r} (expected one of {', '.join(TASKS)})")
         if self.n == 0:
@@ -120,27 +123,27 @@ class Dataset:
             raise DataError(f"{self.n} points but {len(self.labels)} labels")
         d = len(self.points[0])
         if d == 0:
-            raise DataError("row 1: a point needs at least one coordinate")
+            raise DataError(f"{name(1)}: a point needs at least one coordinate")
         for i, p in enumerate(self.points, 1):
             if len(p) != d:
-                raise DataError(f"row {i}: {len(p)} coordinates, expected {d} (ragged rows)")
+                raise DataError(f"{name(i)}: {len(p)} coordinates, expected {d} (ragged rows)")
         if self.task == "classification":
             if self.classes is None or self.classes < 1:
                 raise DataError(f"number of classes must be >= 1, got {self.classes}")
             for i, c in enumerate(self.labels, 1):
                 if not isinstance(c, int) or isinstance(c, bool) or not 1 <= c <= self.classes:
-                    raise DataError(f"row {i}: class label {c!r} outside 1..{self.classes}")
+                    raise DataError(f"{name(i)}: class label {c!r} outside 1..{self.classes}")
         else:
             dy = len(self.labels[0])
             if dy == 0:
-                raise DataError("row 1: empty label vector")
+                raise DataError(f"{name(1)}: empty label vector")
             for i, y in enumerate(self.labels, 1):
                 if len(y) != dy:
-                    raise DataError(f"row {i}: label has {len(y)} components, expected {dy}")
+                    raise DataError(f"{name(i)}: label has {len(y)} components, expected {dy}")
         seen = {}
         for i, p in enumerate(self.points, 1):
             if p in seen:
-                raise DataError(f"row {i}: duplicate point (same as row {seen[p]})")
+                raise DataError(f"{name(i)}: duplicate point (same as {name(seen[p])})")
             seen[p] = i
         return self
 
@@ -175,6 +178,11 @@ class Dataset:
         if "_min_sq" not in self.__dict__:
             self.__dict__["_min_sq"] = min_sq_distance(self.points)    # frozen: bypass __setattr__
         return self.__dict__["_min_sq"]
+
+
+def _row(i: int) -> str:
+    """The default name of the 1-based row i in messages."""
+    return f"row {i}"
 
 
 def canonical_bytes(obj) -> bytes:
@@ -358,22 +366,27 @@ def _num(text, where: str) -> Fraction:
         raise DataError(f"{where}: {e}") from None
 
 
-def _finish(points, raw_labels, classes, source, merge_duplicates=False) -> Dataset:
+def _finish(points, raw_labels, classes, source, merge_duplicates=False, row_name=None) -> Dataset:
     """Turn parsed rows into a validated Dataset (classification iff ``classes`` is given); with
-    ``merge_duplicates``, a point repeated with the same label is kept once first."""
+    ``merge_duplicates``, a point repeated with the same label is kept once first.  Messages name
+    rows with ``row_name`` (1-based; default "row i"), the file's own rows even after a merge."""
+    name = row_name or _row
     if not points:
         raise DataError(f"{source}: empty dataset")
     if classes is not None:
         labels = []
         for i, y in enumerate(raw_labels, 1):
             if len(y) != 1 or y[0].denominator != 1:
-                raise DataError(f"{source}: row {i}: class label must be one integer, got {y}")
+                raise DataError(f"{source}: {name(i)}: class label must be one integer, got {y}")
             labels.append(int(y[0]))
         ds = Dataset(tuple(points), tuple(labels), "classification", classes, source)
     else:
         ds = Dataset(tuple(points), tuple(tuple(y) for y in raw_labels), "regression", None, source)
     try:
-        return (ds.merge_duplicates() if merge_duplicates else ds).validate()
+        kept = range(ds.n)
+        if merge_duplicates:
+            ds, kept = ds.merge_duplicates(name)
+        return ds.validate(lambda i: name(kept[i - 1] + 1))
     except DataError as e:
         raise DataError(f"{source}: {e}") from None
 
@@ -406,11 +419,8 @@ def load_csv(path: Path, classes: int | None = None, merge_duplicates: bool = Fa
                             f"labels are the integers 1..C (number the classes, then give --classes C)")
         points.append(tuple(vals))
         labels.append((_num(row[-1], f"{path.name}: line {line}"),))
-    try:
-        return _finish(points, labels, classes, path.name, merge_duplicates)
-    except DataError as e:        # "row i" counts data rows: say which line of the file that is
-        lines = [line for line, _ in rows]
-        raise DataError(re.sub(r"\brow (\d+)", lambda m: f"line {lines[int(m.group(1)) - 1]}", str(e))) from None
+    lines = [line for line, _ in rows]
+    return _finish(points, labels, classes, path.name, merge_duplicates, lambda i: f"line {lines[i - 1]}")
 
 
 def load_json(path: Path, classes: int | None = None, merge_duplicates: bool = False) -> Dataset:
