@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent checker for exactmem certificates, formats 1.0 to 1.2 (docs/certificate-format.md).
+"""Independent checker for exactmem certificates, formats 1.0 to 1.3 (docs/certificate-format.md).
 
 Standard library only, never imports exactmem; run it as ``python3 -I -S check.py CERT``.
 This file is the definition of VERIFIED (section 15): ``check`` runs its ten steps in order, one
@@ -19,7 +19,8 @@ Files, in reading order (docs/checker.md opens with the audit guide):
   check_theorems.py  the theorem table (statement data)
   optional, each imported only when a certificate uses it: check_position.py (general_position),
   check_distance.py (min_sq_dist_*), check_segment.py (segment, pieces_on_segment,
-  alternating_on_segment), check_precision.py (precision variables), check_witness.py (--witness)
+  alternating_on_segment), check_precision.py (precision variables), check_evaluation.py (1.3:
+  which points a given network gets right), check_witness.py (--witness)
 
 Exit codes; the last stdout line is always ``s <VERDICT> ...``:
   0 VERIFIED     every check passed
@@ -51,7 +52,7 @@ from check_claims import LazyEnv, check_claims, claim_list  # noqa: E402
 from check_network import data_fits, forward, load_network, network_fits, recompute_sizes  # noqa: E402
 from check_theorems import check_theorem  # noqa: E402
 
-CHECKER_VERSION = "1.2"
+CHECKER_VERSION = "1.3"
 TOP = ("format", "version", "$schema", "generator", "construction", "recipe", "dataset",
        "network", "outputs", "sizes", "claims", "info", "certificate_sha256")
 SIZES = ("depth", "width", "widths", "hidden_neurons", "params_dense", "params_nonzero",
@@ -89,7 +90,8 @@ def check_header(cert):
     if major != SUPPORTED_MAJOR or minor > SUPPORTED_MINOR:
         raise Verdict(3, f"certificate version {version}; this checker reads 1.0 to "
                          f"{SUPPORTED_MAJOR}.{SUPPORTED_MINOR}")
-    need(cert, TOP + (("segment",) if minor >= 1 and "segment" in cert else ()), "top level")   # 1.1: optional
+    optional = (("segment",) if minor >= 1 else ()) + (("evaluation",) if minor >= 3 else ())  # 1.1, 1.3
+    need(cert, TOP + tuple(k for k in optional if k in cert), "top level")
     if cert["$schema"] != f"https://exactmem.invalid/schema/certificate-{major}.json":
         raise malformed(f"$schema: unexpected id {str(cert['$schema'])[:60]!r}")
     need(cert["generator"], ("name", "version"), "generator")
@@ -200,6 +202,16 @@ def load_dataset(cert, cert_dir, budget, allow_symlink=False):
         raise malformed(f"dataset.task: unknown task {str(task)[:30]!r}")
     return {"task": task, "classes": body["classes"] or 0, "x": xs, "y": ys, "n": n, "d": d, "dy": dy,
             "sha256": digest}
+
+
+def load_evaluation(cert, ds):
+    """Step 3 (section 23.1): the optional evaluation of a 1.3 certificate, its feature file
+    loaded only when present; returns (evaluation or None, the network's output width)."""
+    if "evaluation" not in cert:
+        return None, ds["dy"]
+    import check_evaluation
+    evaluation = check_evaluation.load_evaluation(cert, ds)
+    return evaluation, evaluation["width"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,6 +331,16 @@ def check_outputs(cert, layers, ds, budget):
                                f"{fmt(cp, cq)}, label is {fmt(yp, yq)}")
 
 
+def check_evaluated(cert, layers, ds, evaluation, entry, budget):
+    """Steps 7 and 8 for an evaluation certificate (section 23.2): it states no theorem (its id is
+    outside the table), and its outputs and its lists of misses and ties are the network's."""
+    if entry is not None:
+        raise rejected(f"construction {cert['construction']['id']}: an evaluation certificate states no "
+                       f"theorem, so its id must be outside the theorem table")
+    import check_evaluation
+    return check_evaluation.check_evaluated_outputs(cert, layers, ds, evaluation, budget)
+
+
 def check_digest(cert):
     """Step 10 (section 14): certificate_sha256 is the digest of the rest of the certificate."""
     digest = hashlib.sha256(canonical({k: v for k, v in cert.items() if k != "certificate_sha256"})).hexdigest()
@@ -327,10 +349,14 @@ def check_digest(cert):
     return digest
 
 
-def theorem_lines(cert, entry, chosen):
+def theorem_lines(cert, entry, chosen, evaluation=None):
     """What VERIFIED says about a theorem (section 15): the table's paper and statement, or none;
     returns (lines, the verdict's theorem= word)."""
     cid = cert["construction"]["id"]
+    if evaluation is not None:
+        return [f"c theorem: none. An evaluation certificate (section 23): VERIFIED says that the network computes "
+                f"exactly the stated outputs and, under rule {evaluation['rule']}, gets exactly the points outside "
+                f"evaluation.misses right, and that the listed claims hold"], "none"
     if entry is None:
         return [f"c theorem: none. Construction id {cid!r} is not in this checker's theorem table, so "
                 "VERIFIED says only that the network reproduces every label exactly and that the listed "
@@ -354,28 +380,36 @@ def check(path, budget, allow_dataset_symlink=False):
     check_canonical(data, cert)
     cert_dir = os.path.dirname(os.path.abspath(path)) if path != "-" else "."
     ds = load_dataset(cert, cert_dir, budget, allow_dataset_symlink)             # 3
-    layers = load_network(cert, ds["d"], ds["dy"], budget)                       # 4
+    evaluation, width = load_evaluation(cert, ds)
+    layers = load_network(cert, ds["d"], width, budget)                          # 4
     segment = load_segment(cert, ds["d"], budget)
     sizes = check_sizes(cert, layers, ds["d"], budget)                           # 5
     env, facts = claim_variables(minor, ds, layers, sizes, segment, budget)
     claims = claim_list(cert, env, budget)                                       # 6
     entry, chosen = check_theorem(cert, claims, facts, budget)                   # 7
-    check_outputs(cert, layers, ds, budget)                                      # 8
+    if evaluation is None:
+        check_outputs(cert, layers, ds, budget)                                  # 8
+    else:
+        evaluation_line = check_evaluated(cert, layers, ds, evaluation, entry, budget)
     claim_lines = check_claims(claims, env, budget)                              # 9
     digest = check_digest(cert)                                                  # 10
     out = [f"c dataset: N={ds['n']} d={ds['d']} dy={ds['dy']} task={ds['task']} sha256={ds['sha256']}",
            "c network: depth={depth} width={width} widths={widths} hidden={hidden_neurons} "
            "params_dense={params_dense} params_nonzero={params_nonzero} bit_complexity={bit_complexity}"
            .format(**sizes),
-           f"c forward: all {ds['n']} points evaluated exactly; outputs equal the labels and the claimed outputs"]
+           f"c forward: all {ds['n']} points evaluated exactly; outputs equal the labels and the claimed outputs"
+           if evaluation is None else evaluation_line]
     if segment is not None:
         out.append(f"c segment: from ({', '.join(fmt(*x) for x in segment[0])}) to "
                    f"({', '.join(fmt(*x) for x in segment[1])})")
-    lines, theorem = theorem_lines(cert, entry, chosen)
+    lines, theorem = theorem_lines(cert, entry, chosen, evaluation)
     out += claim_lines + lines
     out.append(f"c construction: {cert['construction']['id']}")
     out.append(f"c UNCHECKED (informative only): {UNCHECKED}")
-    return Checked(out, f"{digest} {ds['sha256']} theorem={theorem}", cert, ds, layers, digest)
+    tail = f"{digest} {ds['sha256']} theorem={theorem}"
+    if evaluation is not None:
+        tail += f" correct={evaluation['correct']}/{ds['n']}"
+    return Checked(out, tail, cert, ds, layers, digest)
 
 
 # ---------------------------------------------------------------------------------------------

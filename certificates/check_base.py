@@ -13,7 +13,7 @@ import re
 import sys
 from collections import namedtuple
 
-SUPPORTED_MAJOR, SUPPORTED_MINOR = 1, 2
+SUPPORTED_MAJOR, SUPPORTED_MINOR = 1, 3
 ACTIVATIONS = ("relu", "hardtanh", "identity")
 VERDICTS = {0: "VERIFIED", 1: "REJECTED", 2: "MALFORMED", 3: "UNSUPPORTED", 4: "RESOURCE", 5: "USAGE"}
 

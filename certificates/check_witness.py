@@ -149,6 +149,9 @@ def check_witness_binding(w, index, x, y, tol, src, budget):
     dataset's point point_index and that point's label (a class in 1..C), and its network as
     original_network; and the unrounded network meets the decision rule at the point."""
     ds = src.ds
+    if "evaluation" in src.cert:        # its network need not meet any decision rule on its data
+        raise rejected("--against: an evaluation certificate (section 23); a witness refutes a memorization "
+                       "certificate")
     for key, value in (("certificate_sha256", src.digest), ("dataset_sha256", ds["sha256"]),
                        ("construction", src.cert["construction"]["id"])):
         if w["source"][key] != value:

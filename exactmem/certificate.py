@@ -139,6 +139,8 @@ def _general_position(ds: Dataset) -> int:
 
 
 def format_version(claims: list, body: dict) -> str:
+    if "evaluation" in body:            # format 1.3: an evaluation certificate (imported models)
+        return "1.3"
     names = {t for c in claims for t in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", c["statement"])}
     if names & set(V12_VARIABLES):
         return "1.2"
@@ -240,11 +242,14 @@ def json_safe(obj):
 
 
 def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: dict,
-                      data_file: str | None = None) -> dict:
+                      data_file: str | None = None, evaluation: dict | None = None) -> dict:
     """Assemble the certificate object (with its hash) from a built network and its outputs.
 
     With ``data_file`` the dataset is not inlined: the certificate names a sibling file that
-    must hold exactly ``canonical_bytes(ds.body())`` (see :func:`dataset_file_bytes`)."""
+    must hold exactly ``canonical_bytes(ds.body())`` (see :func:`dataset_file_bytes`).  With
+    ``evaluation`` ({rule, correct, misses, ties}; format 1.3, section 23 of the format) it is an
+    evaluation certificate: the outputs are the network's, and the listed points are those it
+    gets wrong."""
     net = built.network
     segment = getattr(built, "segment", None)
     env = claim_env(ds, net, segment)
@@ -271,6 +276,8 @@ def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: d
         "claims": claims,
         "info": json_safe(built.info),
     }
+    if evaluation is not None:
+        body["evaluation"] = evaluation
     if segment is not None:
         body["segment"] = {"from": [encode_rat(v) for v in segment[0]], "to": [encode_rat(v) for v in segment[1]]}
     body["version"] = format_version(claims, body)

@@ -281,6 +281,16 @@ Data SPEC grammar (--data):
       bits=INT      coordinates are k / 2**bits (default 16)
       delta=RAT     guaranteed minimum pairwise distance (default: 2**-bits, automatic on the grid)
     Points lie in the cube [-1/sqrt(d), 1/sqrt(d)]^d, hence in the unit ball.
+  sklearn:NAME[:n=K]  a dataset scikit-learn ships (no download; pip install 'exactmem[sklearn]'),
+                    NAME one of iris, wine, digits, breast_cancer; n=K keeps the first K rows
+                    (C and the labels stay those of the whole set).
+                    Read exactly from scikit-learn's own CSV files (5.1 is 51/10; digits are
+                    pixel values 0..16).  Classification with C classes found in the set (iris 3,
+                    wine 3, digits 10, breast_cancer 2; --classes, if given, must equal C); labels
+                    are 1..C in the order of the set's sorted label values (digit 0 is class 1,
+                    iris 0..2 -> 1..3, breast_cancer 0/1 -> 1/2).  iris repeats one point (row 143 is
+                    row 102, same label) and needs --merge-duplicates; wine, digits and
+                    breast_cancer have no repeated point.
 Numbers in CSV and JSON files are text, read exactly: 3, -2.5, 1e-3 and 1/3 are the rationals
 they spell (1e-3 is 1/1000).  NPY/NPZ arrays hold binary numbers: an integer is read exactly, a
 float as the exact binary rational it stores (0.1 as 3602879701896397/2^55); write 1/10 in a
@@ -388,7 +398,11 @@ def _finish(points, raw_labels, classes, source, merge_duplicates=False, row_nam
             ds, kept = ds.merge_duplicates(name)
         return ds.validate(lambda i: name(kept[i - 1] + 1))
     except DataError as e:
-        raise DataError(f"{source}: {e}") from None
+        hint = "" if merge_duplicates or "duplicate point" not in str(e) else _MERGE_HINT
+        raise DataError(f"{source}: {e}{hint}") from None
+
+
+_MERGE_HINT = "; --merge-duplicates keeps a point repeated with the same label once"
 
 
 def _is_number(text: str) -> bool:
@@ -511,9 +525,12 @@ def load_npy(path: Path, classes: int | None = None, merge_duplicates: bool = Fa
 
 
 def load(spec: str, classes: int | None = None, merge_duplicates: bool = False) -> Dataset:
-    """Dataset from a SPEC: a ``random:...`` generator string or a file path (see DATA_HELP).
+    """Dataset from a SPEC: a ``random:...`` generator string, a ``sklearn:NAME`` dataset or a
+    file path (see DATA_HELP).
     ``merge_duplicates``: keep a point repeated with the same label once (generated data has no
     repeats)."""
+    if spec == "sklearn" or spec.startswith("sklearn:"):
+        return _load_sklearn(spec, classes, merge_duplicates)
     if spec.startswith("random:") or spec == "random":
         opts = parse_random_spec(spec)
         if classes is not None:
@@ -527,3 +544,15 @@ def load(spec: str, classes: int | None = None, merge_duplicates: bool = False) 
     if path.suffix.lower() not in loaders:
         raise UsageError(f"unknown data file type {path.suffix!r} (csv, json, npy, npz)")
     return loaders[path.suffix.lower()](path, classes, merge_duplicates)
+
+
+def _load_sklearn(spec: str, classes: int | None, merge_duplicates: bool) -> Dataset:
+    """A ``sklearn:NAME[:n=K]`` dataset: classification with the set's own C classes; its
+    source is the data SPEC itself, so a certificate's recipe loads it again."""
+    from . import sklearn_data          # scikit-learn is optional: looked for only when named
+
+    rows = sklearn_data.load_rows(spec)
+    if classes is not None and classes != rows.classes:
+        raise DataError(f"{spec}: the set has {rows.classes} classes, not --classes {classes} "
+                        "(leave --classes out)")
+    return _finish(rows.points, [(Fraction(c),) for c in rows.labels], rows.classes, spec, merge_duplicates)

@@ -169,11 +169,11 @@ def _():
     return dump(rehash(cert))
 
 
-@case("header-version-1.3.json", 3, "version 1.3: newer minor version than the checker reads (was "
-                                   "header-version-1.2.json until checker 1.2 learnt format 1.2)")
+@case("header-version-1.4.json", 3, "version 1.4: newer minor version than the checker reads (was "
+                                   "header-version-1.3.json until checker 1.3 learnt format 1.3)")
 def _():
     cert = golden(SMALL)
-    cert["version"] = "1.3"
+    cert["version"] = "1.4"
     return dump(rehash(cert))
 
 
