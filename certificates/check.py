@@ -455,7 +455,8 @@ def parser():
                    help="the file is a precision witness (exactmem precision; docs/precision.md)")
     p.add_argument("--against", metavar="CERT",
                    help="with --witness: the certificate whose network the witness rounds (required)")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print only the verdict line (and no progress lines on stderr)")
     return p
 
 
@@ -466,7 +467,7 @@ def run(argv=None):
     try:
         args = parser().parse_args(argv)
         budget = Budget(Limits(int_bits=args.int_bits, bytes=args.bytes, layers=args.layers, width=args.width,
-                               points=args.points, work=args.work, memory=args.memory))
+                               points=args.points, work=args.work, memory=args.memory), progress=not args.quiet)
         if args.against and not args.witness:
             raise Verdict(5, "usage: --against CERT goes with --witness")
         if args.witness:

@@ -11,6 +11,7 @@ import math
 import os
 import re
 import sys
+import time
 from collections import namedtuple
 
 SUPPORTED_MAJOR, SUPPORTED_MINOR = 1, 3
@@ -113,12 +114,20 @@ def lcm_charged(values, what, budget):
     return c
 
 
+PROGRESS_UNITS = 10 ** 8    # look at the clock once per this many work units (about 0.1 s)
+PROGRESS_SECONDS = 5        # a progress line on stderr at most this often, on runs that last longer
+
+
 class Budget:
     """One run's limits (a Limits value) and the work units charged so far; every function that
-    does costly work receives it, so two runs never share anything."""
+    does costly work receives it, so two runs never share anything.  With ``progress`` it also
+    prints a line on stderr every PROGRESS_SECONDS of a long run (never on stdout, which holds
+    the report and the verdict)."""
 
-    def __init__(self, limits=DEFAULT_LIMITS):
+    def __init__(self, limits=DEFAULT_LIMITS, progress=False):
         self.limits, self.work, self.memory, self.used = limits, limits.work, limits.memory, 0
+        self.progress, self.next_look, self.started = progress, PROGRESS_UNITS, time.monotonic()
+        self.last_line = self.started
 
     def charge(self, units, what):
         """Rule: no operation starts when its cost would take the run past --max-work."""
@@ -126,6 +135,13 @@ class Budget:
         if self.used > self.work:
             raise Verdict(4, f"work limit: {what} would bring the checker's work to more than "
                              f"--max-work={self.work} units (cost model: docs/checker.md)")
+        if self.used >= self.next_look:
+            self.next_look = self.used + PROGRESS_UNITS
+            now = time.monotonic()
+            if self.progress and now - self.last_line >= PROGRESS_SECONDS:
+                self.last_line = now
+                print(f"c progress: {now - self.started:.0f} s, {self.used} of --max-work={self.work} units "
+                      f"({100 * self.used / self.work:.1f} %), now: {what[:120]}", file=sys.stderr, flush=True)
 
     def hold(self, nbytes, what):
         """Rule: nothing is built whose estimated size exceeds --max-memory."""

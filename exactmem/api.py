@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import math
 import numbers
 import os
 import tempfile
@@ -33,7 +32,7 @@ from .data import TASKS, Dataset
 from .engine import forward
 from .errors import DataError, InternalError, UsageError
 from .pipeline import certify_dataset, write_verified
-from .rational import parse_literal
+from .rational import ieee_float, parse_literal
 
 __all__ = ["Certificate", "Verdict", "certify", "load"]
 
@@ -427,10 +426,10 @@ class Certificate:
         dt = np.dtype(dtype)
         if dt.name not in FLOAT_DTYPES:
             raise UsageError(f"float_weights: dtype must be one of {', '.join(FLOAT_DTYPES)}, got {dt.name}")
-        fi = np.finfo(dt)
-        fmt = (int(fi.nmant), int(fi.minexp), int(fi.maxexp))
-        return [(np.array([[round_to_binary(v, *fmt) for v in row] for row in W], dtype=dt).reshape(len(W), -1),
-                 np.array([round_to_binary(v, *fmt) for v in b], dtype=dt)) for W, b in self.weights()]
+        def rnd(q):                        # exactmem.rational: the one home of correct rounding
+            return ieee_float(q.numerator, q.denominator, dt.name)
+        return [(np.array([[rnd(v) for v in row] for row in W], dtype=dt).reshape(len(W), -1),
+                 np.array([rnd(v) for v in b], dtype=dt)) for W, b in self.weights()]
 
     def predict(self, X, exact_floats: bool = False) -> list:
         """The network's exact outputs at the points ``X`` (same input rules as :func:`certify`):
@@ -498,27 +497,3 @@ class Certificate:
         task = f"C={ds.classes}" if ds.task == "classification" else f"dy={ds.dy}"
         return (f"<Certificate {self.construction} N={ds.n} d={ds.d} {task} depth={s.get('depth')} "
                 f"width={s.get('width')} params={s.get('params_dense')} sha256={str(self.digest)[:12]}>")
-
-
-def round_to_binary(q: Fraction, mant_bits: int, min_exp: int, max_exp: int) -> float:
-    """``q`` rounded to the nearest value of the binary format with ``mant_bits`` stored mantissa
-    bits, smallest normal exponent ``min_exp`` and values below ``2**max_exp`` (ties to even,
-    subnormals included, an infinity past the largest finite value), returned as the Python
-    float of that value (exact: every such format here fits in a float64)."""
-    if q == 0:
-        return 0.0
-    sign = -1 if q < 0 else 1
-    n, d = abs(q.numerator), q.denominator
-    e = n.bit_length() - d.bit_length()                   # 2^e <= n/d < 2^(e+1) after the fix
-    if (n << -e if e < 0 else n) < (d << e if e > 0 else d):
-        e -= 1
-    quantum = max(e, min_exp) - mant_bits                 # the spacing of the format at q
-    num, den = (n << -quantum, d) if quantum < 0 else (n, d << quantum)
-    m, r = divmod(num, den)
-    if 2 * r > den or (2 * r == den and m & 1):
-        m += 1
-    if m and m.bit_length() + quantum > max_exp:          # m * 2^quantum >= 2^max_exp
-        return sign * math.inf
-    return sign * math.ldexp(m, quantum)
-
-

@@ -12,6 +12,7 @@ Every value has exactly one encoding, so certificates are byte-deterministic.
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -104,3 +105,45 @@ def rat_bits(num: int, den: int) -> int:
 
     g = gcd(num, den)
     return bitlen(num // g) + bitlen(den // g)
+
+
+# ---------------------------------------------------------------------------------------------
+# Correct rounding of a rational to a binary floating-point format (the only home of it: the
+# precision study, the export and the Python API's float view all round through here)
+
+# Binary formats: significant bits p (the hidden bit included), least and largest normal exponent.
+IEEE_FORMATS = {"float64": (53, -1022, 1023), "float32": (24, -126, 127), "float16": (11, -14, 15),
+                "bfloat16": (8, -126, 127)}
+
+
+def ieee_parts(num: int, den: int, p: int, emin: int, emax: int):
+    """num/den (den > 0) rounded to the nearest value of the binary format with p significant
+    bits and normal exponents emin..emax, ties to even, subnormals included, computed in integer
+    arithmetic (never through an intermediate float, so never rounded twice).  Returns
+    (m, e, exact) with value m * 2^e and exact True iff no rounding happened, or None when the
+    result overflows (|value| >= 2^(emax + 1): IEEE's infinity, with the sign of num)."""
+    if num == 0:
+        return 0, 0, True
+    a = abs(num)
+    e = a.bit_length() - den.bit_length()                 # 2^(e-1) < a/den < 2^(e+1)
+    if (a << max(-e, 0)) < (den << max(e, 0)):
+        e -= 1                                             # now 2^e <= a/den < 2^(e+1)
+    q = max(e, emin) - (p - 1)                             # the spacing there: normal or subnormal
+    n, d = (a << -q, den) if q <= 0 else (a, den << q)
+    m, r = divmod(n, d)
+    if 2 * r > d or (2 * r == d and m & 1):
+        m += 1
+    if m.bit_length() + q - 1 > emax:
+        return None
+    return (-m if num < 0 else m), q, r == 0
+
+
+def ieee_float(num: int, den: int, fmt: str) -> float:
+    """num/den correctly rounded to the format ``fmt`` of IEEE_FORMATS (nearest, ties to even),
+    as the Python float of that value (exact: each format fits in a float64): +-inf past the
+    largest finite value, and a zero keeps the sign of num."""
+    r = ieee_parts(num, den, *IEEE_FORMATS[fmt])
+    if r is None:
+        return math.inf if num > 0 else -math.inf
+    m, e, _ = r
+    return math.ldexp(float(m), e) if m else (-0.0 if num < 0 else 0.0)

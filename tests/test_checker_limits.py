@@ -412,3 +412,25 @@ def test_deepest_claim_within_500_characters(tmp_path, statement, value):
     cert["claims"][1]["statement"] = "((" + statement.replace("==", "))==", 1)       # 504 characters
     path.write_bytes(canonical(rehashed(cert)) + b"\n")
     assert "statement too long" in assert_verdict(run_inprocess([path]), 2)
+
+
+def test_long_runs_print_progress_on_stderr_only(checker, monkeypatch, capsys):
+    """A run past PROGRESS_SECONDS prints `c progress:` lines on stderr (here: every look at the
+    clock, with the interval set to 0); stdout, report and verdict, is the same as without them,
+    and -q silences them."""
+    base = sys.modules["check_base"]
+    golden = ROOT / "certificates" / "golden" / "vys21-n20-c3.json"
+    assert checker.main([str(golden)]) == 0
+    quiet_out = capsys.readouterr()
+    assert "c progress" not in quiet_out.err
+    monkeypatch.setattr(base, "PROGRESS_SECONDS", 0)
+    monkeypatch.setattr(base, "PROGRESS_UNITS", 10 ** 5)
+    assert checker.main([str(golden)]) == 0
+    loud = capsys.readouterr()
+    lines = loud.err.splitlines()
+    assert lines and all(re.fullmatch(r"c progress: \d+ s, \d+ of --max-work=\d+ units \([\d.]+ %\), now: .+", s)
+                         for s in lines), lines[:3]
+    strip = [s for s in loud.out.splitlines() if not s.startswith("c cost:")]
+    assert strip == [s for s in quiet_out.out.splitlines() if not s.startswith("c cost:")]
+    assert checker.main([str(golden), "-q"]) == 0
+    assert capsys.readouterr().err == ""

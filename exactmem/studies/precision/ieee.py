@@ -16,11 +16,12 @@ import math
 from fractions import Fraction
 
 from ...network import Network, ResidualBlock
-from .rounding import fixed_parts, sig_parts
+from ...rational import IEEE_FORMATS, ieee_float, ieee_parts  # noqa: F401 (re-exported)
 
-# IEEE formats: significant bits p (hidden bit included), emin, emax.
-IEEE = {"float64": (53, -1022, 1023), "float32": (24, -126, 127), "float16": (11, -14, 15),
-        "bfloat16": (8, -126, 127)}
+# IEEE formats: significant bits p (hidden bit included), emin, emax; values rounded from the
+# exact rationals by exactmem.rational (ieee_float, one home for correct rounding).
+IEEE = IEEE_FORMATS
+ieee_value = ieee_float
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,28 +72,6 @@ def mpfr_forward(net: Network, points, p: int) -> list[tuple]:
 
 # ---------------------------------------------------------------------------------------------
 # IEEE formats (numpy): float64, float32, float16 native; bfloat16 emulated
-
-def ieee_parts(num: int, den: int, p: int, emin: int, emax: int):
-    """num/den rounded to the IEEE format (p, emin, emax), round to nearest even, subnormals
-    included: (m, e) with value m * 2^e, or None for an overflow (+-inf, sign of num)."""
-    if num == 0:
-        return 0, 0
-    m, e = sig_parts(num, den, p)
-    if e + p - 1 < emin:                             # below the normal range: fixed grid 2^(emin-p+1)
-        q = emin - p + 1
-        m, e = fixed_parts(num, den, -q), q
-    if m and abs(m).bit_length() + e - 1 > emax:
-        return None
-    return m, e
-
-
-def ieee_value(num: int, den: int, fmt: str) -> float:
-    p, emin, emax = IEEE[fmt]
-    r = ieee_parts(num, den, p, emin, emax)
-    if r is None:
-        return math.inf if num > 0 else -math.inf
-    return math.ldexp(float(r[0]), r[1])             # exact: |m| < 2^p <= 2^53
-
 
 def ieee_forward(net: Network, points, fmt: str) -> list:
     """Outputs of the forward pass in ``fmt`` (numpy, operation order in the module docstring);
