@@ -316,12 +316,12 @@ def alternating_variable(ds, segment, budget):
 # ---------------------------------------------------------------------------------------------
 # Steps 8-10: every point, every claim, the digest
 
-def check_outputs(cert, layers, ds, budget):
-    """Step 8 (sections 10 and 11): for every point i and output o, the exact f(x_i)_o equals
-    both outputs[i][o] and the label."""
+def check_outputs(cert, layers, ds, points, budget):
+    """Step 8 (sections 10 and 11): for every point i (of the range ``points``: section 24) and
+    output o, the exact f(x_i)_o equals both outputs[i][o] and the label."""
     n, dy = ds["n"], ds["dy"]
     outputs = lst(cert["outputs"], "outputs", n)
-    for i in range(n):
+    for i in points:
         claimed = [to_rat(v, f"output of point {i}", budget) for v in lst(outputs[i], f"output of point {i}", dy)]
         computed = forward(layers, ds["x"][i], budget)
         for o in range(dy):
@@ -331,14 +331,12 @@ def check_outputs(cert, layers, ds, budget):
                                f"{fmt(cp, cq)}, label is {fmt(yp, yq)}")
 
 
-def check_evaluated(cert, layers, ds, evaluation, entry, budget):
-    """Steps 7 and 8 for an evaluation certificate (section 23.2): it states no theorem (its id is
-    outside the table), and its outputs and its lists of misses and ties are the network's."""
-    if entry is not None:
+def check_no_theorem(cert, evaluation, entry):
+    """Step 7 for an evaluation certificate (section 23.2): it states no theorem, so its id must
+    be outside the theorem table."""
+    if evaluation is not None and entry is not None:
         raise rejected(f"construction {cert['construction']['id']}: an evaluation certificate states no "
                        f"theorem, so its id must be outside the theorem table")
-    import check_evaluation
-    return check_evaluation.check_evaluated_outputs(cert, layers, ds, evaluation, budget)
 
 
 def check_digest(cert):
@@ -370,10 +368,12 @@ def theorem_lines(cert, entry, chosen, evaluation=None):
     return lines, "precision"           # rounded:ID - the statement is the precision one
 
 
-def check(path, budget, allow_dataset_symlink=False):
+def check(path, budget, allow_dataset_symlink=False, range_text=None, receipts=None):
     """Section 15, "What VERIFIED means": steps 1-10 in the documented order; a Verdict is
     raised at the first failure.  Returns a Checked (report lines, verdict tail, and the parsed
-    certificate, dataset and network for --witness)."""
+    certificate, dataset and network for --witness).  Section 24: with ``range_text`` ("I:J")
+    step 8 covers only those points, step 9 is left to the composing run, and the tail is a
+    receipt; with ``receipts`` step 8 is the receipts' (check_receipts.py)."""
     data, cert = read_certificate(path, budget)                                  # 1
     minor = check_header(cert)                                                   # 2
     check_static_limits(cert, budget.limits)
@@ -387,18 +387,37 @@ def check(path, budget, allow_dataset_symlink=False):
     env, facts = claim_variables(minor, ds, layers, sizes, segment, budget)
     claims = claim_list(cert, env, budget)                                       # 6
     entry, chosen = check_theorem(cert, claims, facts, budget)                   # 7
-    if evaluation is None:
-        check_outputs(cert, layers, ds, budget)                                  # 8
+    check_no_theorem(cert, evaluation, entry)
+    if range_text is not None:
+        import check_receipts
+        points = range(*check_receipts.parse_range(range_text, ds["n"]))
     else:
-        evaluation_line = check_evaluated(cert, layers, ds, evaluation, entry, budget)
-    claim_lines = check_claims(claims, env, budget)                              # 9
+        points = range(ds["n"])
+    if receipts is not None:                                                     # 8, by composition
+        forward_line = None
+    elif evaluation is None:
+        check_outputs(cert, layers, ds, points, budget)                          # 8
+        forward_line = (f"c forward: all {ds['n']} points evaluated exactly; outputs equal the labels and the "
+                        f"claimed outputs" if range_text is None else
+                        f"c forward: points {points.start}..{points.stop - 1} of {ds['n']} evaluated exactly")
+    else:
+        import check_evaluation
+        forward_line = check_evaluation.check_evaluated_outputs(cert, layers, ds, evaluation, points, budget)
+    claim_lines = check_claims(claims, env, budget) if range_text is None else []     # 9
     digest = check_digest(cert)                                                  # 10
+    if receipts is not None:
+        import check_receipts
+        forward_line = check_receipts.check_receipts(receipts, digest, ds["sha256"], ds["n"], CHECKER_VERSION,
+                                                     budget)
+    if range_text is not None:
+        import check_receipts
+        return Checked([forward_line], "RECEIPT " + check_receipts.receipt_line(
+            digest, ds["sha256"], points.start, points.stop, ds["n"], CHECKER_VERSION), cert, ds, layers, digest)
     out = [f"c dataset: N={ds['n']} d={ds['d']} dy={ds['dy']} task={ds['task']} sha256={ds['sha256']}",
            "c network: depth={depth} width={width} widths={widths} hidden={hidden_neurons} "
            "params_dense={params_dense} params_nonzero={params_nonzero} bit_complexity={bit_complexity}"
            .format(**sizes),
-           f"c forward: all {ds['n']} points evaluated exactly; outputs equal the labels and the claimed outputs"
-           if evaluation is None else evaluation_line]
+           forward_line]
     if segment is not None:
         out.append(f"c segment: from ({', '.join(fmt(*x) for x in segment[0])}) to "
                    f"({', '.join(fmt(*x) for x in segment[1])})")
@@ -409,6 +428,8 @@ def check(path, budget, allow_dataset_symlink=False):
     tail = f"{digest} {ds['sha256']} theorem={theorem}"
     if evaluation is not None:
         tail += f" correct={evaluation['correct']}/{ds['n']}"
+    if receipts is not None:
+        tail += f" receipts={len(receipts)}"
     return Checked(out, tail, cert, ds, layers, digest)
 
 
@@ -455,6 +476,10 @@ def parser():
                    help="the file is a precision witness (exactmem precision; docs/precision.md)")
     p.add_argument("--against", metavar="CERT",
                    help="with --witness: the certificate whose network the witness rounds (required)")
+    p.add_argument("--range", metavar="I:J",
+                   help="check the points I..J-1 only and print a receipt (section 24); claims are left to --compose")
+    p.add_argument("--compose", metavar="RECEIPT", nargs="+",
+                   help="check everything but the per-point step, which the receipts of --range runs must cover")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="print only the verdict line (and no progress lines on stderr)")
     return p
@@ -470,12 +495,14 @@ def run(argv=None):
                                points=args.points, work=args.work, memory=args.memory), progress=not args.quiet)
         if args.against and not args.witness:
             raise Verdict(5, "usage: --against CERT goes with --witness")
+        if (args.range or args.compose) and (args.witness or (args.range and args.compose)):
+            raise Verdict(5, "usage: --range, --compose and --witness exclude one another")
         if args.witness:
             import check_witness
             lines, tail = check_witness.check_witness(
                 args.certificate, args.against, lambda cert: check(cert, budget, args.allow_dataset_symlink), budget)
         else:
-            lines, tail = check(args.certificate, budget, args.allow_dataset_symlink)[:2]
+            lines, tail = check(args.certificate, budget, args.allow_dataset_symlink, args.range, args.compose)[:2]
         code = 0
         lines.append(f"c cost: {budget.used} work units of --max-work={budget.work} (cost model: docs/checker.md)")
         if args.quiet:
@@ -495,10 +522,13 @@ def run(argv=None):
 
 def emit(code, lines, tail):
     """Print the report lines and the verdict line, each made printable; return the exit code."""
+    word = VERDICTS[code]
+    if code == 0 and tail.startswith("RECEIPT "):      # a --range run (section 24): not a VERIFIED
+        word, tail = tail.split(" ", 1)
     try:
         for line in lines:
             print(printable(line))
-        print(f"s {VERDICTS[code]} {printable(tail)}".rstrip())
+        print(f"s {word} {printable(tail)}".rstrip())
         sys.stdout.flush()
     except BrokenPipeError:          # piped into `head`: the exit code still carries the verdict
         sys.stdout = None            # nothing more to flush at exit, so no second error

@@ -75,17 +75,19 @@ def _build_options(args) -> dict:
 
 
 def cmd_build(args) -> int:
+    from .estimate import default_max_memory, parse_bytes
     from .pipeline import certify_with_data, write_verified
 
     if not args.data:
         raise UsageError("--data SPEC is required (see --data-help)")
+    max_memory = default_max_memory() if args.max_memory is None else parse_bytes(args.max_memory, "--max-memory")
     out = Path(args.output)
     if out.is_dir():                    # refused before the build, not after it
         raise UsageError(f"-o {out}: is a folder; give the certificate's file name")
     data_file = out.name.removesuffix(".json") + ".data.json" if args.external_data else None
     cert, ds = certify_with_data(args.construction, args.data, _build_options(args), args.seed, args.classes,
                                  verbose=not args.quiet, data_file=data_file,
-                                 merge_duplicates=args.merge_duplicates)
+                                 merge_duplicates=args.merge_duplicates, max_memory=max_memory)
     if args.no_verify:
         if data_file:
             write_atomic(out.with_name(data_file), dataset_file_bytes(ds))
@@ -141,7 +143,16 @@ def cmd_info(args) -> int:
 def cmd_check(args) -> int:
     extra = [f for flag, v in (("--max-work", args.max_work), ("--max-memory", args.max_memory)) if v is not None
              for f in (flag, str(v))]
-    return run_checker(args.certificate, args.quiet, extra=extra)
+    if args.workers is None and args.scheduler is None:
+        return run_checker(args.certificate, args.quiet, extra=extra)
+    from .checker import run_sharded
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    code, verdict = run_sharded(args.certificate, args.workers or 2, extra, args.scheduler, args.quiet)
+    if args.quiet or code != 0:
+        print(verdict)
+    return code
 
 
 DEMO = [("zhang17", "random:n=60,d=3,seed=1", {}),
@@ -170,6 +181,14 @@ def cmd_demo(args) -> int:
               f"{verdict.split()[1] if verdict.startswith('s ') else verdict}")
     print(f"certificates in {out}/")
     return worst
+
+
+def cmd_checker_path(args) -> int:
+    """Where the independent checker is: run it yourself as ``python3 -I -S <path> CERT``."""
+    from .checker import checker_path
+
+    print(checker_path())
+    return 0
 
 
 def cmd_regress(args) -> int:
@@ -248,15 +267,16 @@ def cmd_pieces(args) -> int:
     modes = [m for m, on in (("CERT", args.certificate), ("--witness", args.witness), ("--survey", args.survey)) if on]
     if len(modes) != 1:
         raise UsageError("pieces takes one of: CERT, --witness (with --widths or --net), --survey")
-    if args.survey:
-        return pieces.report_survey(args.trials, args.seed)
+    if args.survey:          # progress (a bar or a heartbeat) goes to stderr; the report to stdout
+        return pieces.report_survey(args.trials, args.seed, progress=True)
     widths = _widths(args.widths) if args.widths else None
     if args.witness:
         return pieces.report_witness(widths, args.activation, args.dx, "tight" if args.tight else "paper",
-                                     args.nets, args.seed, args.net, args.output, args.data_out)
+                                     args.nets, args.seed, args.net, args.output, args.data_out, progress=True)
     start = pieces.parse_point(args.start, "--from") if args.start else None
     end = pieces.parse_point(args.end, "--to") if args.end else None
-    return pieces.report_certificate(args.certificate, start, end, args.output, max_points=args.max_breakpoints)
+    return pieces.report_certificate(args.certificate, start, end, args.output, max_points=args.max_breakpoints,
+                                     progress=True)
 
 
 def cmd_sgd_near(args) -> int:
@@ -290,6 +310,37 @@ def cmd_claims(args) -> int:
     only = args.only.split(",") if args.only else None
     fmt = "json" if args.json else "markdown" if args.markdown else "text"
     return run_claims(args.scale, args.out, only, fmt, verbose=not args.quiet)[0]
+
+
+def cmd_export(args) -> int:
+    """The certificate's network as float ONNX or .npz, with what floats do to it
+    (exactmem/interop/export.py, docs/export.md)."""
+    from .interop.export import export, format_report
+
+    report = export(args.certificate, args.to, args.output, dtype=args.dtype)
+    print(json.dumps(report, indent=1, sort_keys=True) if args.json else format_report(report))
+    return 0
+
+
+def cmd_verify_model(args) -> int:
+    """Which data points a trained ONNX network gets right, exactly, as a certificate
+    (exactmem/interop/onnx_import.py; certificate format section 23)."""
+    from .interop.onnx_import import verify_model
+
+    if not args.data:
+        raise UsageError("--data SPEC is required (see --data-help)")
+    cert, float_wrong = verify_model(args.model, args.data, args.output, args.classes, args.merge_duplicates,
+                                     verify=not args.no_verify, verbose=not args.quiet)
+    ev, n = cert["evaluation"], cert["dataset"]["n"]
+    shown = ", ".join(map(str, ev["misses"][:20])) + (" ..." if len(ev["misses"]) > 20 else "")
+    print(f"{args.model}: exactly {ev['correct']} of {n} points right under rule {ev['rule']}, "
+          f"{len(ev['misses'])} wrong ({len(ev['ties'])} ties){': ' + shown if ev['misses'] else ''}")
+    if float_wrong is not None:
+        differ = sorted(set(float_wrong) ^ set(ev["misses"]))
+        print(f"float inference (onnxruntime) gets {n - len(float_wrong)} right; it disagrees with "
+              f"the exact answer on {len(differ)} point(s){': ' + ', '.join(map(str, differ[:20])) if differ else ''}")
+    print(f"wrote {args.output} ({'verified by the independent checker' if not args.no_verify else 'not verified'})")
+    return 0
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -330,13 +381,20 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-verify", action="store_true",
                    help="write without running the independent checker first (by default nothing is "
                         "written unless it says VERIFIED)")
-    b.add_argument("-q", "--quiet", action="store_true")
+    b.add_argument("--max-memory", metavar="BYTES",
+                   help="refuse (exit 4), before generating data or building, a build whose memory estimate "
+                        "exceeds this (8G, 512M, bytes; default: half of the machine's physical memory)")
+    b.add_argument("-q", "--quiet", action="store_true", help="no log lines or progress on stderr")
     c = sub.add_parser("check", help="verify a certificate with the independent checker")
     c.add_argument("certificate")
     c.add_argument("-q", "--quiet", action="store_true")
     c.add_argument("--max-work", type=int, help="the checker's work budget in units of about a nanosecond "
                    "(its default: about 30 s; raise it for the largest certificates)")
     c.add_argument("--max-memory", type=int, help="the checker's memory estimate limit in bytes (its default: 1 GiB)")
+    c.add_argument("--workers", type=int, help="check ranges of points in K processes, then compose their receipts "
+                   "(certificate format section 24)")
+    c.add_argument("--scheduler", metavar="ADDRESS", help="run the ranges on the Dask cluster at ADDRESS (its workers "
+                   "must see the certificate and exactmem); --workers sets the number of ranges (default 2)")
     i = sub.add_parser("info", help="human summary of a certificate")
     i.add_argument("certificate")
     d = sub.add_parser("demo", help="build, certify and check the constructions on a built-in dataset")
@@ -400,6 +458,22 @@ def make_parser() -> argparse.ArgumentParser:
     cl.add_argument("--json", action="store_true", help="print the table as JSON")
     cl.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     cl.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    ex = sub.add_parser("export", help="the certificate's network as float ONNX or NumPy .npz, with a float report")
+    ex.add_argument("certificate")
+    ex.add_argument("--to", choices=["onnx", "npz"], required=True, help="file format")
+    ex.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                    help="float format; every parameter is rounded to nearest, ties to even (default %(default)s)")
+    ex.add_argument("-o", "--output", required=True, help="file to write (atomically)")
+    ex.add_argument("--json", action="store_true", help="print the report as JSON")
+    sub.add_parser("checker-path", help="print where the independent checker is (python3 -I -S <path> CERT)")
+    vm = sub.add_parser("verify-model", help="certify exactly which data points a trained ONNX ReLU network gets right")
+    vm.add_argument("model", help="ONNX file: MatMul/Gemm, Add, Relu, Clip(-1,1), then Softmax/ArgMax/Sigmoid or nothing")
+    vm.add_argument("--data", help="data SPEC (see --data-help); class c is the model's c-th smallest class value")
+    vm.add_argument("--classes", type=int, help="number of classes C (class labels 1..C) for data files")
+    vm.add_argument("--merge-duplicates", action="store_true", help="keep a point repeated with the same label once")
+    vm.add_argument("-o", "--output", required=True, help="evaluation certificate to write (format 1.3)")
+    vm.add_argument("--no-verify", action="store_true", help="write without running the independent checker first")
+    vm.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     return p
 
 
@@ -428,7 +502,8 @@ def main(argv=None) -> int:
         handlers = {"list": cmd_list, "build": cmd_build, "check": cmd_check, "info": cmd_info,
                     "demo": cmd_demo, "regress": cmd_regress, "sgd-near": cmd_sgd_near, "tradeoff": cmd_tradeoff,
                     "precision": cmd_precision, "pieces": cmd_pieces,
-                    "claims": cmd_claims}
+                    "claims": cmd_claims, "export": cmd_export,
+                    "verify-model": cmd_verify_model, "checker-path": cmd_checker_path}
         if args.command is None:
             raise UsageError(f"missing command ({', '.join(handlers)}); try --help")
         return handlers[args.command](args)

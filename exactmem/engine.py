@@ -132,13 +132,17 @@ def forward_integer(network: Network, points, progress=None, prepared=None) -> t
 CHUNK = 1024
 
 
-def forward(network: Network, points, progress=None, chunk: int = CHUNK) -> list[tuple]:
+def forward(network: Network, points, progress=None, chunk: int = CHUNK, on_chunk=None) -> list[tuple]:
     """Exact outputs: one tuple of Fractions per point, in the points' order.  Evaluated ``chunk``
     points at a time (the same values whatever the chunk size; ``progress(k, layers)`` is called
-    for the layers of the first chunk only)."""
+    for the layers of the first chunk only).  ``on_chunk(done, total)``, when given, is called
+    after each chunk with the number of points evaluated so far (a progress display; it sees no
+    values and changes none)."""
     out, prepared = [], _prepare_network(network)
     for start in range(0, len(points), chunk):
         part = points[start:start + chunk]
         rows, cols = forward_integer(network, part, progress if start == 0 else None, prepared)
         out += [tuple(Fraction(row[p], cols[p]) for row in rows) for p in range(len(part))]
+        if on_chunk is not None:
+            on_chunk(start + len(part), len(points))
     return out

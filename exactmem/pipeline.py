@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 from . import data as data_mod
-from . import generalposition
+from . import engine, generalposition
 from .certificate import build_certificate, certificate_bytes, dataset_file_bytes, write_atomic
 from .checker import LONG_RUN_LIMITS, run_checker
 from .constructions import GENERAL_POSITION, registry
-from .engine import forward
 from .errors import InternalError, ResourceError, UsageError
+from .estimate import Heartbeat, format_bytes, format_seconds, guard, progress_bar
 
 
 def _log(verbose: bool, msg: str, t0: float) -> None:
@@ -26,26 +26,38 @@ def _log(verbose: bool, msg: str, t0: float) -> None:
 
 def certify(construction_id: str, data_spec: str, options: dict | None = None,
             seed: int | None = None, classes: int | None = None, verbose: bool = False,
-            data_file: str | None = None, merge_duplicates: bool = False) -> dict:
+            data_file: str | None = None, merge_duplicates: bool = False, max_memory: int | None = None) -> dict:
     """Build construction ``construction_id`` on the dataset ``data_spec`` and return its
     certificate (a dict).  ``options`` are the construction's keyword arguments; the recipe
     recorded in the certificate regenerates it byte for byte.  With ``data_file`` (a bare file
     name) the dataset goes to that sibling file instead of inline; the caller writes
-    :func:`exactmem.certificate.dataset_file_bytes` there."""
+    :func:`exactmem.certificate.dataset_file_bytes` there.  With ``max_memory`` (bytes), a build
+    whose estimate (:func:`exactmem.estimate.estimate`) exceeds it raises ResourceError before
+    anything large is built; None (the default) checks nothing."""
     return certify_with_data(construction_id, data_spec, options, seed, classes, verbose, data_file,
-                             merge_duplicates)[0]
+                             merge_duplicates, max_memory)[0]
 
 
 def certify_with_data(construction_id, data_spec, options=None, seed=None, classes=None, verbose=False,
-                      data_file=None, merge_duplicates=False):
+                      data_file=None, merge_duplicates=False, max_memory=None):
     """:func:`certify`, also returning the loaded :class:`~exactmem.data.Dataset`.  With
     ``merge_duplicates`` a point repeated with the same label is kept once (recorded in the
-    recipe, so the certificate regenerates)."""
+    recipe, so the certificate regenerates).  ``max_memory``: for generated data (``random:``)
+    the guard runs on the sizes the ``random:`` string gives, before a single point is generated; for a file, once it
+    is loaded (a file is bounded by its size) and before the network is built."""
     options = dict(options or {})
     spec = data_spec
     if seed is not None and spec.startswith("random") and "seed=" not in spec:
         spec = spec + ("," if ":" in spec else ":") + f"seed={seed}"
-    ds = data_mod.load(spec, classes=classes, merge_duplicates=merge_duplicates)
+    if max_memory is not None:
+        _entry(construction_id)                 # an unknown id is a usage error before any guard
+        if spec.startswith("random:") or spec == "random":
+            n, d, dy, cls = _random_sizes(spec, classes)
+            guard(construction_id, n, d, dy, cls, options, max_memory)
+    with Heartbeat("loading data", verbose):
+        ds = data_mod.load(spec, classes=classes, merge_duplicates=merge_duplicates)
+    if max_memory is not None:
+        guard(construction_id, ds.n, ds.d, ds.dy, ds.classes, options, max_memory)
     entry = registry().get(construction_id)
     if seed is not None and entry and "seed" in inspect.signature(entry.build).parameters:
         options.setdefault("seed", seed)
@@ -63,18 +75,36 @@ def certify_dataset(construction_id: str, ds, options: dict | None = None, recip
     return _certify(construction_id, ds, options, recipe, verbose, data_file)[0]
 
 
-def _certify(construction_id, ds, options, recipe, verbose, data_file):
-    """(certificate, the dataset it certifies: the input, or the construction's re-encoding)."""
-    t0 = time.perf_counter()
+def _entry(construction_id):
     entries = registry()
     if construction_id not in entries:
         raise UsageError(f"unknown construction {construction_id!r} (see `exactmem list`)")
-    entry = entries[construction_id]
+    return entries[construction_id]
+
+
+# The generator's defaults for the keys a ``random:`` spec leaves out (n, d, dy, ...).
+_RANDOM_DEFAULTS = {k: p.default for k, p in inspect.signature(data_mod.random_dataset).parameters.items()}
+
+
+def _random_sizes(spec: str, classes):
+    """(N, d, dy, classes) of a ``random:`` data string, read from the string alone; nothing is generated."""
+    opts = {**_RANDOM_DEFAULTS, **data_mod.parse_random_spec(spec)}
+    return opts["n"], opts["d"], opts["dy"], opts["classes"] if opts["classes"] is not None else classes
+
+
+def _certify(construction_id, ds, options, recipe, verbose, data_file):
+    """(certificate, the dataset it certifies: the input, or the construction's re-encoding)."""
+    t0 = time.perf_counter()
+    entry = _entry(construction_id)
     options = dict(options or {})
     recorded = _json_safe(options)
-    ds.validate()
+    with Heartbeat("checking the data", verbose):
+        ds.validate()
     kind = f"{ds.classes} classes" if ds.task == "classification" else f"dy={ds.dy}"
-    _log(verbose, f"dataset: N={ds.n} d={ds.d} {kind} ({ds.task})", t0)
+    if verbose:
+        est = guard(construction_id, ds.n, ds.d, ds.dy, ds.classes, options, None)
+        _log(verbose, f"dataset: N={ds.n} d={ds.d} {kind} ({ds.task}); estimate: about "
+                      f"{format_bytes(est.memory_bytes)}, {format_seconds(est.seconds)} with the check", t0)
     gp_mode, eps = options.pop("general_position", None), options.pop("perturb", None)
     if (gp_mode is not None or eps is not None) and construction_id not in GENERAL_POSITION:
         raise UsageError(f"--general-position and --perturb apply to the general-position constructions "
@@ -86,16 +116,18 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
                          f"(it takes: {', '.join(accepted) or 'none'})")
     seed = (recipe or {}).get("seed")
     if construction_id in GENERAL_POSITION:     # only these take --general-position / --perturb
-        ds, built, gp_claims, gp_info = generalposition.prepare(ds, gp_mode, eps, seed,
-                                                                lambda d: entry.build(d, **options))
+        with Heartbeat(f"building {construction_id}", verbose):
+            ds, built, gp_claims, gp_info = generalposition.prepare(ds, gp_mode, eps, seed,
+                                                                    lambda d: entry.build(d, **options))
         built.claims = list(built.claims) + gp_claims
         built.info.update(gp_info)
     else:
-        built = entry.build(ds, **options)
+        with Heartbeat(f"building {construction_id}", verbose):
+            built = entry.build(ds, **options)
     if built.dataset is not None:
         ds = built.dataset
     _log(verbose, f"built {construction_id}: depth {built.network.depth}, width {built.network.width}", t0)
-    outputs = forward(built.network, ds.points)
+    outputs = _forward_with_progress(built.network, ds.points, verbose)
     _log(verbose, "exact forward pass done", t0)
     targets = ds.targets()
     for i, (out, y) in enumerate(zip(outputs, targets)):
@@ -105,9 +137,29 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
     if recipe is None:
         recipe = {"data": ds.source or "in-memory", "options": recorded, "seed": None, "classes": None}
     construction = {"id": entry.id, "paper": entry.paper, "theorem": entry.theorem}
-    cert = build_certificate(ds, construction, built, outputs, recipe, data_file)
+    with Heartbeat("assembling the certificate", verbose):
+        cert = build_certificate(ds, construction, built, outputs, recipe, data_file)
     _log(verbose, "certificate assembled", t0)
     return cert, ds
+
+
+def forward(network, points, on_chunk=None) -> list:
+    """The exact forward pass (:func:`exactmem.engine.forward`); ``on_chunk(done, total)`` after
+    each chunk of points, for a progress bar.  The values are the engine's, untouched."""
+    return engine.forward(network, points, chunk=engine.CHUNK, on_chunk=on_chunk)   # CHUNK read now: tests shrink it
+
+
+def _forward_with_progress(network, points, verbose: bool) -> list:
+    """:func:`forward` with a bar over the points on stderr when ``verbose``; a heartbeat also
+    redraws the bar, so its clock moves while one chunk takes long."""
+    bar = progress_bar(len(points), "exact forward pass", verbose)
+    if bar is None:
+        return forward(network, points)
+    try:
+        with Heartbeat("exact forward pass", True, bar=bar):
+            return forward(network, points, on_chunk=lambda done, total: bar.update(done - bar.n))
+    finally:
+        bar.close()
 
 
 def write_verified(out, cert: dict, ds=None, data_file: str | None = None, verbose: bool = False) -> None:
@@ -126,10 +178,11 @@ def write_verified(out, cert: dict, ds=None, data_file: str | None = None, verbo
         raise UsageError(f"output folder does not exist: {folder}")
     stage = Path(tempfile.mkdtemp(prefix=".exactmem-verify-", dir=folder))
     try:
-        if data_file:
-            write_atomic(stage / data_file, dataset_file_bytes(ds))
-        write_atomic(stage / out.name, certificate_bytes(cert))
-        code, last = run_checker(stage / out.name, quiet=True, capture=True, extra=LONG_RUN_LIMITS)
+        with Heartbeat("independent check", verbose):
+            if data_file:
+                write_atomic(stage / data_file, dataset_file_bytes(ds))
+            write_atomic(stage / out.name, certificate_bytes(cert))
+            code, last = run_checker(stage / out.name, quiet=True, capture=True, extra=LONG_RUN_LIMITS)
         if code == 4:
             raise ResourceError(f"the independent checker ran out of its budget on the certificate just built "
                                 f"({last}); nothing was written (--no-verify writes it unchecked)")

@@ -79,12 +79,12 @@ def test_internal_errors_are_one_line_with_exit_70(tmp_path, monkeypatch, capsys
     out = tmp_path / "c.json"
     argv = ["build", "zhang17", "--data", "random:n=4,d=1,seed=0", "-o", str(out)]
     real = pipeline.forward
-    monkeypatch.setattr(pipeline, "forward", lambda net, pts: [tuple(v + 1 for v in o) for o in real(net, pts)])
+    monkeypatch.setattr(pipeline, "forward", lambda net, pts, **kw: [tuple(v + 1 for v in o) for o in real(net, pts)])
     assert cli.main(argv) == 70
     err = capsys.readouterr().err
     errors = [line for line in err.splitlines() if line.startswith("exactmem:")]      # progress lines aside
     assert len(errors) == 1 and "misses point 0" in errors[0] and not out.exists()
-    monkeypatch.setattr(pipeline, "forward", lambda net, pts: 1 // 0)
+    monkeypatch.setattr(pipeline, "forward", lambda net, pts, **kw: 1 // 0)
     assert cli.main(argv) == 70
     err = capsys.readouterr().err
     assert "internal error (ZeroDivisionError" in err and "Traceback" not in err and not out.exists()

@@ -228,3 +228,42 @@ def test_verify_model_from_the_command_line(mlp, tmp_path, capsys):
     tanh = _linear_model(tmp_path, [[1, 0], [0, 1]], [0, 0], head="Tanh")
     assert main(["verify-model", str(tanh), "--data", str(data), "--classes", "10", "-o", str(bad)]) == 2
     assert not bad.exists()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_verify_model_on_an_exported_certificate(checker, tmp_path, dtype, capsys):
+    """`exactmem export` a golden classifier to ONNX, then `verify-model` it: the float-rounded
+    network, evaluated exactly, gets exactly the points an independent Fraction evaluation of the
+    exported .npz arrays says (rule nearest: |f(x) - c| < 1/2), and the certificate VERIFIES."""
+    from conftest import ROOT
+    from exactmem.cli import main
+    golden = ROOT / "certificates" / "golden" / "vys21-n20-c3.json"
+    cert = json.loads(golden.read_text())
+    body = cert["dataset"]["inline"]
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps({"points": body["points"], "labels": body["labels"], "task": "classification",
+                                "classes": body["classes"]}))
+    onnx_file, npz_file, out = tmp_path / "m.onnx", tmp_path / "m.npz", tmp_path / "v.json"
+    assert main(["export", str(golden), "--to", "onnx", "--dtype", dtype, "-o", str(onnx_file)]) == 0
+    assert main(["export", str(golden), "--to", "npz", "--dtype", dtype, "-o", str(npz_file)]) == 0
+    assert main(["verify-model", str(onnx_file), "--data", str(data), "--classes", str(body["classes"]),
+                 "-o", str(out), "-q"]) == 0
+    capsys.readouterr()
+    arrays = np.load(npz_file)
+    layout = json.loads(arrays["layout"].reshape(-1)[0])
+    assert all(e["kind"] == "dense" for e in layout), layout
+    misses = []
+    for i, (x, c) in enumerate(zip(body["points"], body["labels"])):
+        a = [Fraction(v) for v in x]
+        for k, entry in enumerate(layout, 1):
+            W, b = arrays[entry["weight"]], arrays[entry["bias"]]
+            a = [sum(a[r] * Fraction(float(W[r][j])) for r in range(len(a))) + Fraction(float(b[j]))
+                 for j in range(len(b))]
+            if entry["activation"] == "relu":
+                a = [max(v, Fraction(0)) for v in a]
+        if not abs(a[0] - c) < Fraction(1, 2):
+            misses.append(i)
+    written = json.loads(out.read_text())
+    assert written["evaluation"]["rule"] == "nearest" and written["evaluation"]["misses"] == misses
+    code, text = run_checker_inprocess(checker, out)
+    assert code == 0 and text.strip().endswith(f"correct={20 - len(misses)}/20"), text

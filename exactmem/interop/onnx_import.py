@@ -17,8 +17,10 @@ constant bias), Relu and Clip(-1, 1) (hard-tanh), Identity, Cast and Flatten, en
     position of the largest logit; a tie for the largest is reported as a miss), or Sigmoid over
     one output (binary: class 2 iff the logit is positive, a tie iff it is zero); anything
     after the head (ArgMax, ZipMap, label lookups, casts) only reports labels and is ignored;
-  * or no head (a final Reshape is allowed): the outputs are compared with regression labels (or
-    a class label) exactly.
+  * or no head (a final Reshape is allowed): the outputs are compared with regression labels
+    exactly (rule ``equal``), or, for class labels and one output, the class is the nearest
+    integer to the output (rule ``nearest``: how exactmem's own classifiers, exported by
+    ``exactmem export``, encode the class).
 This is the shape scikit-learn's MLPClassifier and MLPRegressor take when converted by
 skl2onnx, and the shape of a plain PyTorch ``nn.Sequential`` of Linear and ReLU layers exported
 by ``torch.onnx``.  Anything else is refused with the operator named.
@@ -238,8 +240,11 @@ class _Built:                                     # what build_certificate reads
 
 
 def judge(rule: str, out: tuple, label) -> tuple[bool, bool]:
-    """(right, tie) for one point: ``equal`` compares every output with the label; ``argmax``
-    needs the largest output at exactly one position o, and o + 1 the class."""
+    """(right, tie) for one point: ``equal`` compares every output with the label; ``nearest``
+    needs the one output within 1/2 of the class (strictly); ``argmax`` needs the largest output
+    at exactly one position o, and o + 1 the class."""
+    if rule == "nearest":
+        return abs(out[0] - label) < Fraction(1, 2), False
     if rule == "equal":
         target = (Fraction(label),) if isinstance(label, int) else tuple(label)
         return tuple(out) == target, False
@@ -281,9 +286,12 @@ def certify_model(model: ImportedModel, ds, model_name: str, recipe: dict) -> di
                             "class c of the data must be the c-th smallest")
     elif net.output_dim != ds.dy:
         raise DataError(f"{model_name} has {net.output_dim} outputs; the labels have dy = {ds.dy}")
+    # one output and class labels: the class is the nearest integer (exactmem's own classifiers,
+    # exported by `exactmem export`, output the class number itself)
+    rule = "nearest" if model.rule == "equal" and ds.task == "classification" else model.rule
     outputs = forward(net, ds.points)
-    evaluation = evaluation_of(model.rule, outputs, ds.labels)
-    info = {"model_sha256": model.sha256, "rule": model.rule, "reading": list(model.notes)}
+    evaluation = evaluation_of(rule, outputs, ds.labels)
+    info = {"model_sha256": model.sha256, "rule": rule, "reading": list(model.notes)}
     if model.class_values is not None:
         info["class_values"] = [str(v) for v in model.class_values]
     params = {"model": model_name, "model_sha256": model.sha256}
@@ -291,8 +299,8 @@ def certify_model(model: ImportedModel, ds, model_name: str, recipe: dict) -> di
 
 
 def float_misses(model_path, ds, rule: str) -> list | None:
-    """The points onnxruntime's float inference gets wrong (the data rounded to float32, the
-    runtime's arithmetic), for comparison with the exact answer; None when onnxruntime is not
+    """The points onnxruntime's float inference gets wrong (the data rounded to the model's input
+    type, the runtime's arithmetic), for comparison with the exact answer; None when onnxruntime is not
     installed or the model's outputs do not say (informative only: never part of a certificate)."""
     try:
         import numpy as np
@@ -300,8 +308,13 @@ def float_misses(model_path, ds, rule: str) -> list | None:
     except ImportError:
         return None
     session = onnxruntime.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
-    x = np.array([[float(v) for v in p] for p in ds.points], dtype=np.float32)
-    results = session.run(None, {session.get_inputs()[0].name: x})
+    source = session.get_inputs()[0]
+    dtype = {"tensor(double)": np.float64, "tensor(float16)": np.float16}.get(source.type, np.float32)
+    x = np.array([[float(v) for v in p] for p in ds.points], dtype=dtype)
+    try:
+        results = session.run(None, {source.name: x})
+    except Exception:                   # the runtime's own errors have no common class; informative only
+        return None
     scores = [r for r in results if getattr(r, "ndim", 0) == 2 and r.shape[0] == ds.n]
     if rule == "argmax":
         if not scores:
@@ -311,6 +324,8 @@ def float_misses(model_path, ds, rule: str) -> list | None:
     out = (scores or [r.reshape(ds.n, -1) for r in results if r.size == ds.n * ds.dy])[:1]
     if not out:
         return None
+    if ds.task == "classification":     # rule nearest: the class is the nearest integer
+        return [i for i in range(ds.n) if not abs(float(out[0][i][0]) - ds.labels[i]) < 0.5]
     targets = ds.targets()
     return [i for i in range(ds.n) if any(float(v) != float(t) for v, t in zip(out[0][i], targets[i]))]
 

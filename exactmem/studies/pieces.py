@@ -30,6 +30,7 @@ from ..constructions.ysj19.thm33 import PIECES
 from ..data import Dataset, canonical_bytes
 from ..engine import forward
 from ..errors import ResourceError, UsageError
+from ..estimate import Heartbeat, progress_bar
 from ..network import Layer, Network, ResidualBlock
 from ..rational import parse_literal
 from ..segments import MAX_POINTS, alternation_failures, count_pieces, scalar_output
@@ -300,8 +301,10 @@ def best_effort(wit: Witness):
     return f"ysj19-thm3.1 on x_1..x_{m} (widths {list(wit.widths)})", net
 
 
-def report_certificate(path, start=None, end=None, output: int = 1, out=print, max_points: int = MAX_POINTS) -> int:
-    """`exactmem pieces CERT`: the count on a segment next to both bounds; exit 1 if a bound fails."""
+def report_certificate(path, start=None, end=None, output: int = 1, out=print, max_points: int = MAX_POINTS,
+                       progress: bool = False) -> int:
+    """`exactmem pieces CERT`: the count on a segment next to both bounds; exit 1 if a bound fails.
+    ``progress``: a heartbeat on stderr while the count runs."""
     cert, ds, net = load_certificate(path)
     net = scalar_output(net, output - 1)
     if (start is None) != (end is None):
@@ -317,7 +320,8 @@ def report_certificate(path, start=None, end=None, output: int = 1, out=print, m
         where = "default: the lexicographically first to the last data point"
         if u == v:
             raise UsageError("the certificate has one data point: give --from and --to")
-    res = count_pieces(net, u, v, max_points)
+    with Heartbeat("counting pieces on the segment", progress):
+        res = count_pieces(net, u, v, max_points)
     b, lines = _bound_lines(net)
     for line in lines:
         out(line)
@@ -344,8 +348,10 @@ def report_certificate(path, start=None, end=None, output: int = 1, out=print, m
 
 
 def report_witness(widths=None, activation="relu", dx=1, bound="paper", nets=5, seed=0, net_path=None,
-                   output: int = 1, data_out=None, out=print) -> int:
-    """`exactmem pieces --witness`: the dataset, the exact facts, the lemma, and networks that miss."""
+                   output: int = 1, data_out=None, out=print, progress: bool = False) -> int:
+    """`exactmem pieces --witness`: the dataset, the exact facts, the lemma, and networks that miss.
+    ``progress``: a heartbeat on stderr while the networks are evaluated (each prints its line
+    when done)."""
     given = None
     if net_path is not None:
         _, _, given = load_certificate(net_path)
@@ -384,6 +390,18 @@ def report_witness(widths=None, activation="relu", dx=1, bound="paper", nets=5, 
         "facts above and, for given networks, a missed point by exact evaluation:")
     ok = not f["alternation_failures"] and f["collinear_in_order"] and f["N_ge_P_plus_2"]
     rng = random.Random(f"exactmem-pieces-witness:{seed}")
+    with Heartbeat("evaluating networks on the witness", progress):
+        ok = _witness_networks(wit, rng, nets, given, net_path, ok, out)
+    if data_out is not None:
+        write_atomic(data_out, canonical_bytes(wit.dataset.body()) + b"\n")
+        out(f"  witness dataset written to {data_out} (use it with --data)")
+    return 0 if ok else 1
+
+
+def _witness_networks(wit: Witness, rng: random.Random, nets: int, given, net_path, ok: bool, out) -> bool:
+    """The networks tried on the witness, one line each as it is evaluated: the given one, our
+    best effort of the same architecture, then ``nets`` random ones.  Returns ``ok`` updated."""
+    P, dx, activation = wit.P, wit.dataset.d, wit.activation
     sizes = [dx, *wit.widths, 1]
     tried = [("random network " + str(k + 1), random_network(rng, sizes, activation)) for k in range(nets)]
     best = best_effort(wit)
@@ -391,11 +409,9 @@ def report_witness(widths=None, activation="relu", dx=1, bound="paper", nets=5, 
         tried.insert(0, best)
     if given is not None:
         tried.insert(0, (str(net_path), given))
-    worst = 0
     for name, net in tried:
         miss = misses(net, wit.dataset)
         pc = count_pieces(net, *wit.segment).pieces
-        worst = max(worst, pc)
         if miss is None:
             ok = False
             out(f"  {name}: fits every point (IMPOSSIBLE if the bound holds); pieces {pc}")
@@ -404,16 +420,22 @@ def report_witness(widths=None, activation="relu", dx=1, bound="paper", nets=5, 
             out(f"  {name}: misses point {i + 1}: f(x_{i + 1}) = {o[0]} != y_{i + 1} = {y[0]}; "
                 f"pieces on [x_1, x_N]: {pc} <= P = {P}")
         ok = ok and pc <= P
-    if data_out is not None:
-        write_atomic(data_out, canonical_bytes(wit.dataset.body()) + b"\n")
-        out(f"  witness dataset written to {data_out} (use it with --data)")
-    return 0 if ok else 1
+    return ok
 
 
-def report_survey(trials: int = 20, seed: int = 0, out=print) -> int:
+def report_survey(trials: int = 20, seed: int = 0, out=print, progress: bool = False) -> int:
+    """`exactmem pieces --survey`: the survey's table; exit 1 if a count exceeds its bound.
+    ``progress``: a bar over the table's rows on stderr."""
     if trials < 1:
         raise UsageError(f"--trials must be >= 1, got {trials}")
-    rows = survey(trials, seed)
+    total = sum(len(v) for v in SURVEY_CONFIGS.values())
+    bar = progress_bar(total, "survey rows", progress, unit="row")
+    try:
+        with Heartbeat("piece survey", progress, bar=bar):
+            rows = survey(trials, seed, log=None if bar is None else (lambda row: bar.update(1)))
+    finally:
+        if bar is not None:
+            bar.close()
     out(f"Measured maximum pieces on a segment (exact counter; {trials} random and {trials} spread networks "
         f"per row, seed {seed}) against the layer-by-layer count prod(1 + (p-1)d_l) and YSJ19 Thm 3.3's bound.")
     out(format_survey(rows))
