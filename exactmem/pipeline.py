@@ -127,7 +127,7 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
     if built.dataset is not None:
         ds = built.dataset
     _log(verbose, f"built {construction_id}: depth {built.network.depth}, width {built.network.width}", t0)
-    outputs = _forward_with_progress(built.network, ds.points, verbose)
+    outputs = forward_with_progress(built.network, ds.points, verbose)
     _log(verbose, "exact forward pass done", t0)
     targets = ds.targets()
     for i, (out, y) in enumerate(zip(outputs, targets)):
@@ -149,7 +149,7 @@ def forward(network, points, on_chunk=None) -> list:
     return engine.forward(network, points, chunk=engine.CHUNK, on_chunk=on_chunk)   # CHUNK read now: tests shrink it
 
 
-def _forward_with_progress(network, points, verbose: bool) -> list:
+def forward_with_progress(network, points, verbose: bool) -> list:
     """:func:`forward` with a bar over the points on stderr when ``verbose``; a heartbeat also
     redraws the bar, so its clock moves while one chunk takes long."""
     bar = progress_bar(len(points), "exact forward pass", verbose)

@@ -265,12 +265,12 @@ def evaluation_of(rule: str, outputs: list, labels) -> dict:
     return {"rule": rule, "correct": len(outputs) - len(misses), "misses": misses, "ties": ties}
 
 
-def certify_model(model: ImportedModel, ds, model_name: str, recipe: dict) -> dict:
+def certify_model(model: ImportedModel, ds, model_name: str, recipe: dict, verbose: bool = False) -> dict:
     """The evaluation certificate of an imported model on a dataset: the exact outputs on every
     point and the points it gets wrong.  DataError when the model's shape does not fit the data
     (input dimension, one output per class, class values not in increasing order)."""
     from ..certificate import build_certificate       # the writer is a layer below; imported on use
-    from ..engine import forward
+    from ..pipeline import forward_with_progress
 
     net = model.network
     if net.input_dim != ds.d:
@@ -289,7 +289,7 @@ def certify_model(model: ImportedModel, ds, model_name: str, recipe: dict) -> di
     # one output and class labels: the class is the nearest integer (exactmem's own classifiers,
     # exported by `exactmem export`, output the class number itself)
     rule = "nearest" if model.rule == "equal" and ds.task == "classification" else model.rule
-    outputs = forward(net, ds.points)
+    outputs = forward_with_progress(net, ds.points, verbose)
     evaluation = evaluation_of(rule, outputs, ds.labels)
     info = {"model_sha256": model.sha256, "rule": rule, "reading": list(model.notes)}
     if model.class_values is not None:
@@ -345,7 +345,7 @@ def verify_model(model_path, data_spec: str, out, classes: int | None = None, me
     recipe = {"data": data_spec, "model": path.name, "classes": classes}
     if merge_duplicates:
         recipe["merge_duplicates"] = True
-    cert = certify_model(model, ds, path.name, recipe)
+    cert = certify_model(model, ds, path.name, recipe, verbose)
     if verify:
         write_verified(out, cert, ds, verbose=verbose)
     else:
