@@ -1,7 +1,7 @@
 """VYS21 scaling: build and check time, depth, parameters and bit complexity against N.
 
 Run:  python benchmarks/bench_vys21.py [--sizes 100,1000,10000] [--depths 3,30,100,300]
-Writes benchmarks/results-vys21.md and, if matplotlib is installed (pip install -e '.[bench]'),
+Writes benchmarks/results-vys21.md and, if matplotlib is installed (a dependency of exactmem),
 the log-log plot docs/vys21-scaling.png.
 """
 
@@ -80,7 +80,7 @@ def main():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib not installed: no plot (pip install -e '.[bench]')")
+        print("matplotlib not installed: no plot (pip install matplotlib)")
         return
     ns = [p[0] for p in points]
     fig, ax = plt.subplots(figsize=(6, 4.2))

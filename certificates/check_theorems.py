@@ -124,6 +124,19 @@ def ysj33(depth, act):
            {"pieces-bound-tight": (f"pieces_on_segment <= ({a}d1 + 1) * ({a}d2 + 1)",)}
 
 
+def ysj33_fold():
+    """YSJ19 Theorem 3.3 for 3-layer hard-tanh, met by the fold (docs/ysj19.md): the lemma, the
+    paper's bound, and the fold's piece count 4 d1 d2 - 2 d2 + 1 on both sides (reached, and not
+    exceeded by this network; docs/ysj19.md proves no 3-layer hard-tanh network exceeds it)."""
+    fold = "pieces_on_segment {} 4 * d1 * d2 - 2 * d2 + 1"
+    return {**DISTINCT, **UNIT_LABELS, "depth": ("depth == 3",), "activation": ("hardtanh_hidden == 1",), **LEMMA,
+            "pieces-bound-paper": ("pieces_on_segment <= 6 * d1 * d2 + 2 * d2 + 1",),
+            "thm33": ("6 * d1 * d2 + 2 * d2 + 2 >= N",),
+            "fold-pieces": (fold.format(">="),), "pieces-bound-hardtanh": (fold.format("<="),)}, \
+           {"pieces-bound-tight": ("pieces_on_segment <= (2 * d1 + 1) * (2 * d2 + 1)",),
+            "fold-capacity": ("(2 * d1 - 1) * (2 * d2 - 1) + 1 >= N",)}
+
+
 VYS21_LAYOUT = {"depth-layout": ("depth == {m} + {s} * ({t} + 2) + 2", "depth == {s} * ({t} + 2) + 4",
                                  "depth == 3", "depth == 2"),
                 "bits-stage2-3": ("bits_after_first == {b} + 1",), **COUNTING}
@@ -176,6 +189,8 @@ THEOREMS = {
                                  "N - 1 affine pieces there (counting lemma), within the architecture's bound",
         "variants": [variant("2-layer knot network", lambda f: f["depth"] == 2, *ysj33(2, "relu")),
                      variant("3-layer relu", lambda f: f["depth"] == 3 and relu(f), *ysj33(3, "relu")),
+                     variant("3-layer hardtanh fold", lambda f: f["depth"] == 3 and hardtanh(f)
+                             and "fold-pieces" in f["claim_ids"], *ysj33_fold()),
                      variant("3-layer hardtanh", lambda f: f["depth"] == 3 and hardtanh(f), *ysj33(3, "hardtanh"))]},
     "vys21": {
         "paper": VYS, "theorem": "Theorem 3.1: a network of width <= 12 memorizes N distinct points "

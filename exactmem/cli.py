@@ -63,6 +63,8 @@ def _build_options(args) -> dict:
         opts["blocks"] = _widths(args.blocks, "--blocks")
     if args.output_mode is not None:
         opts["output"] = args.output_mode
+    if getattr(args, "memorizer", None) is not None:
+        opts["memorizer"] = args.memorizer
     if getattr(args, "block_widths", None) is not None:
         opts["block_widths"] = _widths(args.block_widths, "--block-widths")
     if getattr(args, "head_width", None) is not None:
@@ -149,7 +151,11 @@ def cmd_check(args) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    code, verdict = run_sharded(args.certificate, args.workers or 2, extra, args.scheduler, args.quiet)
+    from .estimate import Heartbeat
+
+    where = f"on the Dask cluster at {args.scheduler}" if args.scheduler else "in local processes"
+    with Heartbeat(f"checking {args.workers or 2} ranges of points {where}", not args.quiet):
+        code, verdict = run_sharded(args.certificate, args.workers or 2, extra, args.scheduler, args.quiet)
     if args.quiet or code != 0:
         print(verdict)
     return code
@@ -286,19 +292,54 @@ def cmd_sgd_near(args) -> int:
         eps = [float(v) for v in args.eps.split(",")]       # a float experiment (YSJ19 Thm 5.1)
     except ValueError:
         raise UsageError(f"--eps expects comma-separated numbers, got {args.eps!r}") from None
-    report = run(args.certificate, eps, epochs=args.epochs, seed=args.seed, out_dir=args.out)
-    print(f"{report['construction']} N={report['N']} params={report['params']} eta={report['eta']:.3g} "
-          f"(float64 experiment, not a certificate)")
-    print(f"{'eps':>8s} {'inside rho':>10s} {'R(0)':>11s} {'min R':>11s} {'max |xi|':>10s}")
+    report = run(args.certificate, eps, epochs=args.epochs, seed=args.seed, lr_fraction=args.lr_fraction,
+                 tau=args.tau, balanced=not args.no_balance, mp_epochs=args.mp_epochs, mp_eps=args.mp_eps,
+                 out_dir=args.out)
+    print(f"{report['construction']} N={report['N']} params={report['params']} balanced={report['balanced']} "
+          f"kappa(JJ^T)={report['kappa']:.3g} (unbalanced {report['kappa_unbalanced']:.3g}) eta={report['eta']:.3g} "
+          f"epochs={report['epochs']} tau={report['tau']:.3g} (float64 experiment, not a certificate)")
+    print(f"{'eps':>8s} {'pattern':>7s} {'R(0)':>10s} {'t*':>7s} {'R(t*)':>10s} {'R(t*)/eps^4':>11s} "
+          f"{'min R':>10s} {'max|xi|/eps':>11s}")
     for r in report["runs"]:
-        print(f"{r['eps']:8.1e} {str(r['inside_pattern_radius']):>10s} {r['risk0']:11.3e} {r['plateau']:11.3e} "
-              f"{r['max_xi']:10.3e}")
-    if report["slopes"]:
-        print(f"log-log slopes: R(0) ~ eps^{report['slopes']['risk0_vs_eps']:.2f} (theorem: 2), "
-              f"min R ~ eps^{report['slopes']['plateau_vs_eps']:.2f} (theorem: 4 at the plateau)")
-    plot = report.get("plot")
-    print(f"report in {args.out}/sgd-report.json" + (f", plot {plot}" if plot else
-          " (no plot: matplotlib is not installed; pip install 'exactmem[bench]')"))
+        ts = r["t_star"]
+        print(f"{r['eps']:8.1e} {'kept' if r['inside_pattern'] else 'LEFT':>7s} {r['risk0']:10.3e} "
+              f"{ts if ts is not None else '-':>7} {r['risk_t_star'] or float('nan'):10.3e} "
+              f"{r['risk_t_star_over_eps4'] or float('nan'):11.3g} {r['min_risk']:10.3e} {r['max_xi_over_eps']:11.3f}")
+    for key, label in (("risk0", "R(theta_0)  (theorem: 2)"), ("risk_t_star", "R(t*)       (theorem: 4)"),
+                       ("min_risk_in_budget", "min R       (no plateau: see docs)")):
+        fit = report["slopes"][key]
+        if fit:
+            print(f"log-log slope of {label}: {fit['slope']:.3f}, 95% CI [{fit['ci95'][0]:.3f}, {fit['ci95'][1]:.3f}]"
+                  f" over {fit['n']} eps")
+    mp = report.get("mp_check")
+    if mp:
+        print(f"mpmath ({mp['dps']} digits) vs float64, eps={mp['eps']:g}, {mp['epochs']} epochs: max relative "
+              f"difference of R {mp['max_rel_diff']:.2e} over {mp['epochs_compared']} epochs")
+    print(f"report in {args.out}/sgd-report.json, plot {report['plot']}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    """A grid of runs into one resumable SQLite store (exactmem/studies/sweep/, docs/sweep.md):
+    0 every row certified (or refused by its construction, recorded), 1 a certificate the checker rejected."""
+    from .studies.sweep import expand, load_toml, preset, run_sweep
+
+    if (args.preset is None) == (args.grid is None):
+        raise UsageError("sweep takes one of --preset NAME or --grid FILE.toml")
+    series = preset(args.preset) if args.preset else load_toml(args.grid)
+    counts = run_sweep(expand(series), args.store, workers=args.workers, progress=not args.quiet)
+    done = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()) if k not in ("total", "skipped"))
+    print(f"sweep: {counts['total']} rows in the grid, {counts['skipped']} already in {args.store}"
+          f"{'; this run: ' + done if done else ''}")
+    return 1 if counts.get("rejected") else 0
+
+
+def cmd_report(args) -> int:
+    """report.md and PNG plots for a results store (exactmem/studies/sweep/report.py)."""
+    from .studies.sweep import write_report
+
+    path = write_report(args.store, Path(args.out), plots=not args.no_plot)
+    print(f"wrote {path}")
     return 0
 
 
@@ -368,6 +409,9 @@ def make_parser() -> argparse.ArgumentParser:
                    help="ysj19-prop3.2: one-hot outputs (default) or the class number")
     b.add_argument("--block-widths", help="ysj19-thm4.1: residual block widths d1,...,d(L-1)")
     b.add_argument("--head-width", type=int, help="ysj19-thm4.1: width dL of the final (head) block")
+    b.add_argument("--memorizer", choices=["default", "fold"],
+                   help="ysj19-thm3.3 with --depth 3 --activation hardtanh: fold = the hard-tanh fold, the most "
+                        "pieces a 3-layer hard-tanh network has (equally spaced collinear points)")
     b.add_argument("--general-position", choices=["construction", "full"],
                    help="ysj19-cor4.2/thm4.1: 'full' also runs the complete C(N,d) test and certifies it")
     b.add_argument("--perturb", metavar="EPS",
@@ -402,9 +446,19 @@ def make_parser() -> argparse.ArgumentParser:
     d.add_argument("--no-check", action="store_true")
     g = sub.add_parser("sgd-near", help="YSJ19 Thm 5.1 experiment: SGD from a perturbed exact memorizer (float64)")
     g.add_argument("certificate")
-    g.add_argument("--eps", default="1e-1,3e-2,1e-2,3e-3,1e-3", help="perturbation sizes (default %(default)s)")
-    g.add_argument("--epochs", type=int, default=200)
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--eps", default="3e-2,1e-2,3e-3,1e-3,3e-4,1e-4", help="perturbation sizes (default %(default)s)")
+    g.add_argument("--epochs", type=int, default=None,
+                   help="epochs (default: ceil(kappa ln 1e6), kappa the condition number of J J^T)")
+    g.add_argument("--seed", type=int, default=0, help="seeds the perturbation direction and the sample order")
+    g.add_argument("--lr-fraction", type=float, default=1.0,
+                   help="per-sample step = this / lambda_max(J J^T) (default %(default)s)")
+    g.add_argument("--tau", type=float, default=None,
+                   help="t* = first epoch with |xi_par| < tau |xi|^2 (default: twice the curvature bound)")
+    g.add_argument("--no-balance", action="store_true",
+                   help="keep the certificate's parametrization (default: power-of-two per-unit rebalancing)")
+    g.add_argument("--mp-epochs", type=int, default=0,
+                   help="also run this many epochs in mpmath and compare the risk curves (default: off)")
+    g.add_argument("--mp-eps", type=float, default=None, help="the eps of the mpmath run (default: the smallest)")
     g.add_argument("--out", default="exactmem-sgd", help="folder for the report and plot (default %(default)s)")
     r = sub.add_parser("regress", help="regenerate golden certificates, byte-compare, re-check")
     r.add_argument("--golden", default=str(GOLDEN))
@@ -466,6 +520,16 @@ def make_parser() -> argparse.ArgumentParser:
     ex.add_argument("-o", "--output", required=True, help="file to write (atomically)")
     ex.add_argument("--json", action="store_true", help="print the report as JSON")
     sub.add_parser("checker-path", help="print where the independent checker is (python3 -I -S <path> CERT)")
+    sw = sub.add_parser("sweep", help="a grid of constructions x N x options: certify, check, measure; one SQLite store")
+    sw.add_argument("--preset", help="tiny, quick, vys21-bits, ysj19-tight, yy26-grid (docs/sweep.md)")
+    sw.add_argument("--grid", help="a TOML grid file ([[series]] tables; Python 3.11+)")
+    sw.add_argument("--store", required=True, help="results store (SQLite); certificates go to STORE-stem.certs/")
+    sw.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    sw.add_argument("-q", "--quiet", action="store_true", help="no progress bar on stderr")
+    rp = sub.add_parser("report", help="report.md and PNG plots of a sweep's results store")
+    rp.add_argument("store", help="results store written by exactmem sweep")
+    rp.add_argument("--out", default="exactmem-report", help="folder for report.md and the plots (default %(default)s)")
+    rp.add_argument("--no-plot", action="store_true", help="markdown only")
     vm = sub.add_parser("verify-model", help="certify exactly which data points a trained ONNX ReLU network gets right")
     vm.add_argument("model", help="ONNX file: MatMul/Gemm, Add, Relu, Clip(-1,1), then Softmax/ArgMax/Sigmoid or nothing")
     vm.add_argument("--data", help="data SPEC (see --data-help); class c is the model's c-th smallest class value")
@@ -503,7 +567,8 @@ def main(argv=None) -> int:
                     "demo": cmd_demo, "regress": cmd_regress, "sgd-near": cmd_sgd_near, "tradeoff": cmd_tradeoff,
                     "precision": cmd_precision, "pieces": cmd_pieces,
                     "claims": cmd_claims, "export": cmd_export,
-                    "verify-model": cmd_verify_model, "checker-path": cmd_checker_path}
+                    "verify-model": cmd_verify_model, "checker-path": cmd_checker_path,
+                    "sweep": cmd_sweep, "report": cmd_report}
         if args.command is None:
             raise UsageError(f"missing command ({', '.join(handlers)}); try --help")
         return handlers[args.command](args)

@@ -15,7 +15,10 @@ The gadgets, each exact on the inputs named in its docstring:
 * :func:`gate` -- a bounded label times a 0/1 indicator;
 * :func:`ramp_bias` -- the bias of a ReLU ramp pair that adds a label difference past a key;
 * :func:`lookup_sequential`, :func:`lookup_parallel` -- piecewise-constant tables of a key;
-* :func:`class_decoder` -- nearest-integer class decoding with a margin.
+* :func:`class_decoder` -- nearest-integer class decoding with a margin;
+* :func:`hardtanh_zigzag` -- nested hard-tanh ramps summing to a prescribed zigzag, and
+  :func:`hardtanh_fold`, two of them composed: the 3-layer hard-tanh network with the most
+  affine pieces on a segment (YSJ19 Theorem 3.3).
 """
 
 from __future__ import annotations
@@ -324,3 +327,111 @@ def lookup_parallel(z: Expr, thresholds, values, prefix: str):
         return e
 
     return first, second
+
+
+# ---------------------------------------------------------------------------------------------
+# Hard-tanh zigzags and the fold (YSJ19 Theorem 3.3, docs/ysj19.md "The hard-tanh fold")
+
+def hardtanh_zigzag(breaks, values) -> tuple:
+    """One hard-tanh layer whose output combination is a prescribed zigzag of a scalar s.
+
+    ``breaks`` p_0 < ... < p_(2n-1) (2n rationals, n >= 1) and ``values`` v_0, ..., v_(2n-1)
+    describe the continuous function f that is v_0 for s <= p_0, v_(2n-1) for s >= p_(2n-1) and
+    affine between consecutive breaks; its slopes sigma_k on [p_k, p_(k+1)] must be symmetric,
+    sigma_k = sigma_(2n-2-k) (InternalError otherwise).  Returns ``(units, coeffs, const)``:
+    n pairs (w_i, b_i) and output coefficients a_i with, exactly for every rational s,
+
+        f(s) = const + sum_i a_i hardtanh(w_i s + b_i).
+
+    Unit i is the clipped ramp that is linear exactly on [p_i, p_(2n-1-i)] (the windows are
+    nested), so on [p_k, p_(k+1)] with k <= n - 1 the units 0..k are linear and the slope of the
+    sum is sum_(i<=k) a_i w_i; a_i w_i = sigma_i - sigma_(i-1) makes it sigma_k, and the mirror
+    interval 2n-2-k has the same linear units, hence the same slope sigma_k = sigma_(2n-2-k).
+    Left of p_0 every unit is -1, so const = v_0 + sum_i a_i."""
+    p = [Fraction(v) for v in breaks]
+    v = [Fraction(x) for x in values]
+    n2 = len(p)
+    if n2 < 2 or n2 % 2 or len(v) != n2 or any(a >= b for a, b in zip(p, p[1:])):
+        raise InternalError("hardtanh_zigzag needs 2n increasing breaks and as many values")
+    sigma = [(v[k + 1] - v[k]) / (p[k + 1] - p[k]) for k in range(n2 - 1)]
+    if sigma != sigma[::-1]:
+        raise InternalError("hardtanh_zigzag needs mirror-symmetric slopes")
+    units, coeffs, prev = [], [], Fraction(0)
+    for i in range(n2 // 2):
+        lo, hi = p[i], p[n2 - 1 - i]
+        w = 2 / (hi - lo)
+        units.append((w, -(lo + hi) / (hi - lo)))
+        coeffs.append((sigma[i] - prev) / w)
+        prev = sigma[i]
+    return units, coeffs, v[0] + sum(coeffs)
+
+
+def hardtanh_fold_levels(d2: int) -> list:
+    """The 2 d2 layer-2 breaks in z (see :func:`hardtanh_fold`): h, 1/E, 2/E, ..., (E-1)/E, 1-h
+    with E = 2 d2 - 1 and h = 1/(4E); symmetric about 1/2."""
+    E = 2 * d2 - 1
+    h = Fraction(1, 4 * E)
+    return [h] + [Fraction(k, E) for k in range(1, E)] + [1 - h]
+
+
+def hardtanh_fold(d1: int, d2: int) -> tuple:
+    """The hard-tanh piece maximiser of depth 3: rational layers ``[(W1, b1, "hardtanh"),
+    (W2, b2, "hardtanh"), (W3, b3, "identity")]`` of widths d1, d2, 1 on a scalar input t, and
+    the number T = (2 d1 - 1)(2 d2 - 1) of unit steps of its segment [0, T].
+
+    Construction (E = 2 d2 - 1, S = 2 d1 - 1 stretches):
+
+    * layer 1 (:func:`hardtanh_zigzag` with breaks 0, E, 2E, ..., (2 d1 - 1)E and values
+      0, 1, 0, 1, ..., 1): z(t) folds [0, T] onto [0, 1] S times, rising on the even stretches
+      [kE, (k+1)E] and falling on the odd ones, and is constant 0 before 0 and 1 after T;
+    * layer 2 (:func:`hardtanh_zigzag` of z with the breaks :func:`hardtanh_fold_levels`
+      l_1 < ... < l_(2 d2) and values -1, 1, -1, ..., -1, 1): g(z) is -1 on [0, l_1], 1 on
+      [l_(2 d2), 1], and between them runs through 2 d2 - 1 affine pieces of alternating slope
+      sign; the output is y(t) = g(z(t)).
+
+    At every integer t, y(t) = (-1)^(t+1): t = kE + r lies at z = r/E or 1 - r/E, a break of g
+    (or 0 or 1) whose value alternates with r, and the parity of t is that of r on rising
+    stretches and of r + 1 on falling ones, where g is read backwards.
+
+    **Pieces on [0, T]: exactly 2 d2 (2 d1 - 1) + 1 = 4 d1 d2 - 2 d2 + 1.**  On each stretch z
+    is affine and monotone and crosses each of the 2 d2 levels once, strictly inside the
+    stretch; the levels are distinct and exactly one layer-2 unit changes regime at each (its
+    window's end), so y turns there: 2 d2 S kinks.  At the stretch ends z is 0 or 1, where g is
+    flat, so the layer-1 breakpoints are no kinks (the two flat pieces on either side of a turn
+    are one piece, both at g(0) or g(1)).  Hence 1 + 2 d2 S pieces.
+
+    **No 3-layer hard-tanh network has more on any segment.**  Restrict it to the segment; layer
+    1 gives at most 2 d1 breakpoints B inside, and between consecutive points of B (and the ends)
+    every layer-2 pre-activation z_j is affine.  Call an interval *flat* when every layer-1 unit
+    is saturated on it (then every z_j is constant).  At most 2 d1 - 1 intervals are not flat: a
+    unit whose linear part reaches a segment end has at most one breakpoint inside (and one
+    linear over the whole segment has none), so covering an end costs a breakpoint and with
+    K = |B| there are at most K - 1, K or K + 1 non-flat intervals as 0, 1 or 2 ends are
+    covered, with K <= 2 d1, 2 d1 - 1 or 2 d1 - 2.  The output y kinks only at points of B and
+    at crossings, points strictly inside an interval where some z_j passes -1 or 1.  On a
+    non-flat interval a unit crosses at most twice, and at most 2 - e times when e of the
+    interval's ends are points where -1 <= z_j <= 1 (the unit is *engaged* there).  A kink of y
+    at b in B needs an engaged unit at b (otherwise every unit is saturated near b), and b has
+    at least one non-flat neighbour interval (between two flat ones y is constant); charging
+    that unit one crossing on each non-flat neighbour, every kink at B costs at least one
+    crossing.  So the kinks are at most 2 d2 times the non-flat intervals, <= 2 d2 (2 d1 - 1),
+    and the pieces at most 2 d2 (2 d1 - 1) + 1: this network is a maximiser, below the
+    layer-by-layer count (2 d1 + 1)(2 d2 + 1) by 2 d1 + 4 d2 and below YSJ19's
+    6 d1 d2 + 2 d2 + 1.
+    """
+    if d1 < 1 or d2 < 1:
+        raise InternalError(f"hardtanh_fold needs widths >= 1, got ({d1}, {d2})")
+    E = 2 * d2 - 1
+    units1, a1, c1 = hardtanh_zigzag([k * E for k in range(2 * d1)], [k % 2 for k in range(2 * d1)])
+    units2, a2, c2 = hardtanh_zigzag(hardtanh_fold_levels(d2), [(-1) ** (k + 1) for k in range(2 * d2)])
+    W1 = [[w] for w, _ in units1]
+    b1 = [b for _, b in units1]
+    W2 = [[w * a for a in a1] for w, _ in units2]            # w (c1 + sum_i a_i u_i) + b
+    b2 = [w * c1 + b for w, b in units2]
+    return [(W1, b1, "hardtanh"), (W2, b2, "hardtanh"), ([a2], [c2], "identity")], E * (2 * d1 - 1)
+
+
+def hardtanh_fold_pieces(d1: int, d2: int) -> int:
+    """The pieces of :func:`hardtanh_fold` on its segment, 2 d2 (2 d1 - 1) + 1, which is also the
+    most any 3-layer hard-tanh network of widths (d1, d2) has on a segment (its docstring)."""
+    return 2 * d2 * (2 * d1 - 1) + 1

@@ -7,10 +7,10 @@ from hypothesis import given, strategies as st
 
 from exactmem.engine import forward
 from exactmem.errors import InternalError
-from exactmem.gadgets import (Expr, RegisterNet, bit_test, carry, class_decoder, gate, hardtanh_step,
-                              hardtanh_step_value, hardtanh_to_relu, lookup_parallel, ramp_bias, step_pair,
-                              step_value, trap_bump, trap_bump_units, trapezoid, trapezoid_value, window,
-                              window_value)
+from exactmem.gadgets import (Expr, RegisterNet, bit_test, carry, class_decoder, gate, hardtanh_fold,
+                              hardtanh_step, hardtanh_step_value, hardtanh_to_relu, hardtanh_zigzag,
+                              lookup_parallel, ramp_bias, step_pair, step_value, trap_bump, trap_bump_units,
+                              trapezoid, trapezoid_value, window, window_value)
 from exactmem.network import Layer, Network
 from exactmem.rational import ceil_div
 
@@ -230,3 +230,57 @@ def test_ceil_div_is_the_exact_ceiling(a, b, nb):
         assert q - 1 < F(a, den) <= q                      # the definition of the ceiling
     q = ceil_div(F(a, 7), F(b, 3))
     assert q - 1 < F(a, 7) / F(b, 3) <= q
+
+
+def _pl(breaks, values, s):
+    """The oracle: the continuous function through (breaks, values), flat outside, by hand."""
+    if s <= breaks[0]:
+        return values[0]
+    for a, b, va, vb in zip(breaks, breaks[1:], values, values[1:]):
+        if s <= b:
+            return va + (vb - va) * (s - a) / (b - a)
+    return values[-1]
+
+
+@given(st.data())
+def test_hardtanh_zigzag_is_the_prescribed_function(data):
+    """Mirror-symmetric gaps and values with alternating steps of one height give symmetric slopes;
+    the gadget's sum equals the interpolation everywhere (breaks, between, outside)."""
+    n = data.draw(st.integers(1, 5))
+    half = data.draw(st.lists(st.fractions(min_value=F(1, 8), max_value=5, max_denominator=8), min_size=n - 1,
+                              max_size=n - 1))
+    mid = data.draw(st.fractions(min_value=F(1, 8), max_value=5, max_denominator=8))
+    gaps = half + [mid] + half[::-1]                     # 2n - 1 gaps, symmetric
+    start = data.draw(st.fractions(min_value=-5, max_value=5, max_denominator=8))
+    breaks = [start + sum(gaps[:k], F(0)) for k in range(2 * n)]
+    low, high = sorted(data.draw(st.lists(st.integers(-9, 9), min_size=2, max_size=2, unique=True)))
+    slopes = [(high - low if k % 2 == 0 else low - high) / g for k, g in enumerate(gaps)]
+    assert slopes == slopes[::-1]                        # mirror intervals: same gap, same parity
+    values = [F(low if k % 2 == 0 else high) for k in range(2 * n)]
+    units, coeffs, const = hardtanh_zigzag(breaks, values)
+    assert len(units) == n
+    probes = breaks + [a + (b - a) * F(k, 5) for a, b in zip(breaks, breaks[1:]) for k in range(1, 5)]
+    probes += [breaks[0] - 3, breaks[-1] + F(7, 3)]
+    for s in probes:
+        got = const + sum(a * hardtanh(w * s + b) for (w, b), a in zip(units, coeffs))
+        assert got == _pl(breaks, values, s)
+
+
+def test_hardtanh_zigzag_refuses_asymmetric_slopes_and_bad_breaks():
+    with pytest.raises(InternalError, match="symmetric"):
+        hardtanh_zigzag([0, 1, 3, 4], [0, 1, 0, 2])
+    with pytest.raises(InternalError):
+        hardtanh_zigzag([0, 2, 1, 4], [0, 1, 0, 1])
+    with pytest.raises(InternalError):
+        hardtanh_zigzag([0, 1, 2], [0, 1, 0])
+
+
+@pytest.mark.parametrize("d1,d2", [(1, 1), (1, 3), (2, 1), (3, 2), (4, 4)])
+def test_hardtanh_fold_alternates_at_the_integers(d1, d2):
+    """The fold's output is (-1)^(t+1) at t = 0..T, T = (2d1 - 1)(2d2 - 1), and its widths are d1, d2
+    (exact evaluation by the engine; its piece count is tested in tests/test_hardtanh_pieces.py)."""
+    layers, T = hardtanh_fold(d1, d2)
+    assert T == (2 * d1 - 1) * (2 * d2 - 1)
+    net = Network(1, tuple(Layer.from_rationals(*lay) for lay in layers))
+    assert net.hidden_widths == [d1, d2]
+    assert [o[0] for o in forward(net, [(F(t),) for t in range(T + 1)])] == [(-1) ** (t + 1) for t in range(T + 1)]

@@ -209,10 +209,15 @@ def test_survey_is_deterministic_and_within_the_counts():
     a = pieces.survey(trials=4, seed=3, configs=configs)
     assert a == pieces.survey(trials=4, seed=3, configs=configs)
     for r in a:
-        assert max(r["random_max"], r["spread_max"], r["sawtooth"] or 0) <= r["tight"] <= r["paper"]
+        assert max(r["random_max"], r["spread_max"], r["structured"] or 0) <= r["tight"] <= r["paper"]
         if len(r["widths"]) == 1:
-            assert r["tight"] == r["paper"]
-    assert "| relu | (2, 2) |" in pieces.format_survey(a)
+            assert r["tight"] == r["paper"] == r["max"] and r["structured"] is None
+    # the structured rows: the sawtooth (ReLU, no proved maximum) and the fold (hard-tanh, the maximum)
+    relu22, ht22 = (next(r for r in a if r["activation"] == act and r["widths"] == [2, 2]) for act in ACTS)
+    assert (relu22["structured"], relu22["max"]) == (2 * 2 + 2 // 2 + 1, None)
+    assert ht22["structured"] == ht22["max"] == 2 * 2 * (2 * 2 - 1) + 1
+    text = pieces.format_survey(a)
+    assert "| relu | (2, 2) |" in text and "| hardtanh | (2, 2) | " in text and "| 13 | 13 | 13 | 25 | 29 |" in text
     assert pieces.ratio_text(137, 81) == "1.69" and pieces.ratio_text(1, 8) == "0.13"
 
 

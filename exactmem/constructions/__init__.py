@@ -102,7 +102,9 @@ def registry() -> dict:
         Entry("ysj19-thm3.3", "Yun, Sra, Jadbabaie, NeurIPS 2019",
               "Theorem 3.3 (piece counting: the counting lemma on the alternating witness)", ysj19.theorem_3_3,
               "--depth 2|3 (default 2: zhang17 knot, ReLU; 3: the Theorem 3.1 network with --activation and "
-              "--widths d1,d2); collinear points (e.g. d = 1 data); labels replaced by (-1)^k along the line; "
+              "--widths d1,d2); --memorizer fold with --depth 3 --activation hardtanh: the hard-tanh fold, "
+              "4 d1 d2 - 2 d2 + 1 pieces, the most a 3-layer hard-tanh network has (equally spaced collinear "
+              "points); collinear points (e.g. d = 1 data); labels replaced by (-1)^k along the line; "
               "claims over pieces_on_segment (format 1.1)"),
         Entry("vys21", "Vardi, Yehudai, Shamir, ICLR 2022 (arXiv 2110.03187)",
               "Theorem 3.1 (width 12, O~(sqrt N) parameters)", vys21.theorem_3_1,

@@ -142,7 +142,7 @@ def digits_dataset(limit: int | None = None) -> Dataset:
     try:
         from sklearn.datasets import load_digits
     except ImportError:
-        raise UsageError("the digits rows need scikit-learn: pip install 'exactmem[claims]' "
+        raise UsageError("the digits rows need scikit-learn: pip install 'exactmem[sklearn]' "
                          "(or pip install 'scikit-learn>=1.3')") from None
     bunch = load_digits()
     X, y = bunch.data, bunch.target
@@ -456,7 +456,7 @@ def run_claims(scale: str = "quick", out: str | None = None, only=None, fmt: str
         try:
             import sklearn  # noqa: F401
         except ImportError:
-            raise UsageError("the digits rows need scikit-learn: pip install 'exactmem[claims]' "
+            raise UsageError("the digits rows need scikit-learn: pip install 'exactmem[sklearn]' "
                              "(or leave them out with --only imagenet,cifar,edges)") from None
     tmp = None
     if out is None:

@@ -193,7 +193,7 @@ def _plot(rows, cert, ds, png: Path, title: str) -> bool:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib not installed (pip install 'exactmem[bench]'): no plot", file=sys.stderr)
+        print("matplotlib not installed (a dependency of exactmem: pip install matplotlib): no plot", file=sys.stderr)
         return False
     i = cert["info"]
     n, d, F = i["N"], cert["dataset"]["d"], i["F"]

@@ -10,6 +10,12 @@ widths has at most (p-1)d1 + 1 (3-layer: p(p-1)d1d2 + (p-1)d2 + 1) on any segmen
 fits" is that lemma plus that bound and no finite computation; what a certificate can carry is
 an instance: this network fits the witness, has at least N - 1 pieces on the segment (checked),
 and at most its architecture's bound (checked).  docs/ysj19.md, "Theorem 3.3".
+
+``memorizer="fold"`` (3-layer hard-tanh only) uses instead the hard-tanh fold
+(:func:`exactmem.gadgets.hardtanh_fold`), the network with the most pieces any 3-layer hard-tanh
+network can have on a segment, exactly 4 d1 d2 - 2 d2 + 1; it memorizes up to
+(2 d1 - 1)(2 d2 - 1) + 1 equally spaced alternating points, far beyond Theorem 3.1's capacity,
+and its certificate claims the exact count both ways (:func:`fold_claims`).
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from fractions import Fraction
 
 from ...data import Dataset
 from ...errors import ConstructionError, DataError
-from .. import Built, Claim, zhang17
+from ...gadgets import hardtanh_fold
+from ...network import Layer, Network
+from .. import DISTINCT, UNIT_LABELS, Built, Claim, zhang17
 from .h3 import check_activation
 from .thm31 import theorem_3_1
 
@@ -68,7 +76,58 @@ def line_order(points) -> list:
     return sorted(range(len(points)), key=lam.__getitem__)
 
 
-def theorem_3_3(ds: Dataset, depth: int = 2, activation: str = "relu", widths=None) -> Built:
+def fold_claims() -> list:
+    """(id, statement, source) of the fold memorizer's own claims: the exact maximum of pieces of
+    a 3-layer hard-tanh network on a segment, reached (``>=``) and not exceeded (``<=``), and the
+    number of equally spaced alternating points the fold holds."""
+    src = "exactmem.gadgets.hardtanh_fold (docs/ysj19.md, The hard-tanh fold)"
+    return [("fold-pieces", "pieces_on_segment >= 4 * d1 * d2 - 2 * d2 + 1",
+             f"{src}: the fold has 2 d2 (2 d1 - 1) + 1 pieces on its segment"),
+            ("pieces-bound-hardtanh", "pieces_on_segment <= 4 * d1 * d2 - 2 * d2 + 1",
+             f"{src}: no 3-layer hard-tanh network has more than 2 d2 (2 d1 - 1) + 1 pieces on a segment"),
+            ("fold-capacity", "(2 * d1 - 1) * (2 * d2 - 1) + 1 >= N",
+             f"{src}: the fold fits (-1)^k at up to (2 d1 - 1)(2 d2 - 1) + 1 equally spaced points")]
+
+
+def fold_widths(n: int) -> list:
+    """The fold's default widths: the least (w, w) with (2w - 1)^2 + 1 >= n."""
+    w = 1
+    while (2 * w - 1) ** 2 + 1 < n:
+        w += 1
+    return [w, w]
+
+
+def _fold_memorizer(ds: Dataset, order, widths) -> tuple:
+    """(network, segment) of the fold for the points in line ``order``: they must be equally
+    spaced, x_(k) = x_(1) + (k - 1) D; the input map t = (x_m - x_(1),m) / D_m (m the first
+    coordinate with D_m != 0) puts them at t = 0, 1, ..., N - 1, where the fold outputs
+    (-1)^(t+1); the segment is the fold's whole range t in [0, T]."""
+    widths = fold_widths(ds.n) if widths is None else [int(w) for w in widths]
+    if len(widths) != 2 or min(widths) < 1:
+        raise ConstructionError(f"the fold needs two positive widths d1,d2, got {widths}")
+    d1, d2 = widths
+    if (2 * d1 - 1) * (2 * d2 - 1) + 1 < ds.n:
+        raise ConstructionError(f"the fold of widths ({d1}, {d2}) holds (2d1 - 1)(2d2 - 1) + 1 = "
+                                f"{(2 * d1 - 1) * (2 * d2 - 1) + 1} points; N = {ds.n}")
+    pts = [ds.points[i] for i in order]
+    step = tuple(b - a for a, b in zip(pts[0], pts[1]))
+    for k, x in enumerate(pts):
+        if any(xc != uc + k * sc for xc, uc, sc in zip(x, pts[0], step)):
+            raise DataError("the fold memorizer needs equally spaced points along the line "
+                            f"(x_(k) = x_(1) + (k - 1)(x_(2) - x_(1)); the {k + 1}-th is not)")
+    layers, T = hardtanh_fold(d1, d2)
+    m = next(c for c, v in enumerate(step) if v)
+    (W1, b1, act), rest = layers[0], layers[1:]
+    # hardtanh(w t + b) with t = (x_m - u_m) / D_m
+    W1x = [[w[0] / step[m] if c == m else Fraction(0) for c in range(ds.d)] for w in W1]
+    b1x = [b - w[0] * pts[0][m] / step[m] for w, b in zip(W1, b1)]
+    net = Network(ds.d, tuple(Layer.from_rationals(*lay) for lay in [(W1x, b1x, act), *rest]))
+    end = tuple(a + T * s for a, s in zip(pts[0], step))
+    return net, (pts[0], end)
+
+
+def theorem_3_3(ds: Dataset, depth: int = 2, activation: str = "relu", widths=None,
+                memorizer: str = "default") -> Built:
     """Certify an instance of Theorem 3.3: a memorizer of the alternating witness and its pieces.
 
     Yun, Sra, Jadbabaie 2019, Theorem 3.3 [1]_ (dy = 1, p-piece activation): a network fitting N
@@ -92,6 +151,14 @@ def theorem_3_3(ds: Dataset, depth: int = 2, activation: str = "relu", widths=No
         Hidden activation (depth 3 only; depth 2 is ReLU).
     widths : pair of int, optional
         Theorem 3.1's (d1, d2) for depth 3 (default: its default); not allowed for depth 2.
+        With ``memorizer="fold"``: the fold's widths (default: the least (w, w) that holds N).
+    memorizer : {"default", "fold"}, default "default"
+        "fold" (depth 3, hard-tanh): the hard-tanh fold instead of the Theorem 3.1 network; the
+        points must be equally spaced along the line, N <= (2 d1 - 1)(2 d2 - 1) + 1, and the
+        segment is the fold's whole range from x_(1), where it has exactly 4 d1 d2 - 2 d2 + 1
+        pieces.  Its claims: distinct points, labels in [-1, 1], depth 3, hard-tanh, the lemma
+        and its hypothesis, the paper's and the layer-by-layer bounds, the theorem's inequality,
+        and :func:`fold_claims`.  (The checker's theorem table has no variant for it yet.)
 
     Returns
     -------
@@ -104,10 +171,12 @@ def theorem_3_3(ds: Dataset, depth: int = 2, activation: str = "relu", widths=No
     Raises
     ------
     DataError
-        If the points are not distinct and collinear (:func:`line_order`).
+        If the points are not distinct and collinear (:func:`line_order`), or (fold) not equally
+        spaced.
     ConstructionError
         If the depth or activation is unsupported, depth 2 is asked with hard-tanh or widths,
-        or (depth 3) Theorem 3.1 refuses the widths.
+        or (depth 3) Theorem 3.1 refuses the widths; the fold asked for other than 3-layer
+        hard-tanh, or with widths that hold fewer than N points.
 
     References
     ----------
@@ -119,12 +188,18 @@ def theorem_3_3(ds: Dataset, depth: int = 2, activation: str = "relu", widths=No
     check_activation(activation)
     if depth == 2 and (activation != "relu" or widths is not None):
         raise ConstructionError("--depth 2 uses the zhang17 knot network: ReLU, d1 = N (no --widths)")
+    if memorizer not in ("default", "fold"):
+        raise ConstructionError(f"unknown memorizer {memorizer!r} (choose default or fold)")
+    if memorizer == "fold" and (depth != 3 or activation != "hardtanh"):
+        raise ConstructionError("the fold memorizer is a 3-layer hard-tanh network (--depth 3 --activation hardtanh)")
     order = line_order(ds.points)
     labels = [None] * ds.n
     for k, i in enumerate(order, 1):
         labels[i] = (Fraction((-1) ** k),)
     witness = Dataset(ds.points, tuple(labels), "regression", None,
                       source=(ds.source or "in-memory") + " (labels (-1)^k in line order)")
+    if memorizer == "fold":
+        return _fold_built(witness, order, widths)
     if depth == 2:
         inner = zhang17.theorem_1(witness, bias_rule="knot")
     else:
@@ -155,3 +230,27 @@ def theorem_3_3(ds: Dataset, depth: int = 2, activation: str = "relu", widths=No
                  "segment": "from the first to the last point along the line"})
     return Built(net, claims, params, info, dataset=witness,
                  segment=(ds.points[order[0]], ds.points[order[-1]]))
+
+
+def _fold_built(witness: Dataset, order, widths) -> Built:
+    """Theorem 3.3's certificate with the fold as memorizer (``memorizer="fold"``)."""
+    net, segment = _fold_memorizer(witness, order, widths)
+    d1, d2 = net.hidden_widths
+    claims = [DISTINCT, UNIT_LABELS,
+              Claim("depth", "depth == 3", f"{SRC}: a 3-layer network"),
+              Claim("activation", "hardtanh_hidden == 1", f"{SRC}: hard-tanh hidden layers (p = 3)"),
+              Claim("lemma-hypothesis", "alternating_on_segment == 1",
+                    f"{SRC}, counting lemma's hypothesis (docs/ysj19.md): the points lie on the segment, "
+                    "pairwise apart along it, with labels whose consecutive differences alternate in sign"),
+              Claim("counting-lemma", "pieces_on_segment >= N - 1",
+                    f"{SRC}, counting lemma (docs/ysj19.md): labels alternating along the segment "
+                    "force at least N - 1 affine pieces on it")]
+    claims += [Claim(i, s, src) for i, s, src in bound_claims("hardtanh", [d1, d2])]
+    claims += [Claim(i, s, src) for i, s, src in fold_claims()]
+    claims.append(Claim("thm33", "6 * d1 * d2 + 2 * d2 + 2 >= N",
+                        f"{SRC} (3-layer, p = 3): fitting N alternating points needs p(p-1)d1d2 + (p-1)d2 + 2 >= N"))
+    params = {"depth": 3, "activation": "hardtanh", "widths": [d1, d2], "memorizer": "fold"}
+    info = {"witness_labels": "(-1)^k for the k-th point along the line (k = 1..N)",
+            "segment": "the fold's range: from the first point over (2 d1 - 1)(2 d2 - 1) spacings",
+            "fold_pieces": 2 * d2 * (2 * d1 - 1) + 1, "fold_points": (2 * d1 - 1) * (2 * d2 - 1) + 1}
+    return Built(net, claims, params, info, dataset=witness, segment=segment)
