@@ -129,6 +129,14 @@ def test_tiny_rows_match_their_certificates(tiny_store):
         assert json.loads(r["config"])["n"] == r["n"]
         assert r["fixed_k"] is not None and r["float_p"] is not None and r["arith_p"] is not None
         assert r["build_s"] >= 0 and r["check_s"] >= 0 and r["peak_rss_kib"] > 0
+        # the least k and p are backed by suffice certificates and fail witnesses, verified
+        checks = json.loads(r["precision_checks"])
+        assert {(c["kind"], c["role"]) for c in checks} <= {(k, s) for k in ("fixed", "float")
+                                                            for s in ("suffice", "witness")}
+        assert {("fixed", "suffice"), ("float", "suffice")} <= {(c["kind"], c["role"]) for c in checks}
+        assert all(c["exit"] == 0 and c["verdict"].startswith("s VERIFIED") for c in checks), checks
+        witnesses = sorted(path.with_name(path.stem + "-precision").glob("fail-*.json"))
+        assert len(witnesses) == sum(c["role"] == "witness" for c in checks)
 
 
 def test_tiny_bounds_recomputed_by_hand(tiny_store):

@@ -14,6 +14,8 @@ after all blocks, a single hidden layer (the head) can read the class off:
 
 B is chosen so that no pushed point lands on a later group's hyperplane; the margins are
 recomputed at the points' current positions before each bump (:func:`.groups.margin_and_scale`).
+Splits that neither rule places go to the shared layout of :mod:`.thm41_shared`, where a group
+may straddle blocks that also hold other groups.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ...rational import ceil_div
 from .. import DISTINCT, Built, Claim
 from .groups import class_groups, margin_and_scale
 from .h3 import check_activation
+from .thm41_shared import build_shared, shared_head
 
 # The trap bumps of a hyperplane distance u (:func:`exactmem.gadgets.trap_bump`): unit r computes
 # act(scale * u + offset_r), and sum_r coeff_r * unit_r is 1 for |u| <= 1 and 0 for |u| >= 2.
@@ -50,7 +53,9 @@ def thm41_layout(widths, G: int, per: int, dx: int):
     Whole-block placement alone (``readout == "coordinate"``: pushes along class coordinates)
     is used when it fits; otherwise the largest mixed placement (a dynamic program over the
     blocks) with the 1-D readout ``"line"``, which runs need (dx >= 2).  Raises
-    ConstructionError naming a block when no placement holds G groups."""
+    ConstructionError naming a block when no placement holds G groups; :func:`theorem_4_1`
+    then builds the split with the shared layout (:mod:`.thm41_shared`), which takes every
+    admitted split."""
     if sum(w // per for w in widths) >= G:
         return "coordinate", [("block", [l], w // per) for l, w in enumerate(widths)]
     L1 = len(widths)
@@ -275,7 +280,8 @@ def theorem_4_1(ds: Dataset, activation: str = "relu", block_widths=None, head_w
     With ``block_widths`` d_1..d_{L-1} (sum meeting the theorem's bound, met exactly): several
     whole groups per block, or, when that does not fit, runs of consecutive blocks holding one
     group each with pushes orthogonal to its normal and a 1-D readout t = w.h (the narrow
-    variant, dx >= 2); other splits are refused naming a block (:func:`thm41_layout`).
+    variant, dx >= 2) (:func:`thm41_layout`); every other admitted split by the shared layout
+    (:mod:`.thm41_shared`: groups back to back across the blocks, one class left unpushed).
 
     Parameters
     ----------
@@ -303,8 +309,7 @@ def theorem_4_1(ds: Dataset, activation: str = "relu", block_widths=None, head_w
         If the dataset has real labels, or some at most dx + 1 points are affinely dependent
         (named by row).
     ConstructionError
-        If the activation is unknown, dx < dy, the head or block widths are too small, or the
-        blocks cannot hold the groups (:func:`thm41_layout` names the block).
+        If the activation is unknown, dx < dy, or the head or block widths are too small.
 
     References
     ----------
@@ -337,14 +342,22 @@ def theorem_4_1(ds: Dataset, activation: str = "relu", block_widths=None, head_w
                 f"block widths {widths} inadmissible for {activation}: Theorem 4.1 needs sum d_l >= {per}N/dx + "
                 f"{per}dy, but dx*sum d_l = {dx}*{sum(widths)} = {dx * sum(widths)} < {per}N + {per}dy*dx = "
                 f"{per * n + per * C * dx}")
-        readout, segments = thm41_layout(widths, G, per, dx)
-    seg_of, parts = _thm41_place(segments, widths, G, per)
+        try:
+            readout, segments = thm41_layout(widths, G, per, dx)
+        except ConstructionError:                    # every other admitted split: the shared layout
+            readout, segments = "shared", None
     X = [list(p) for p in ds.points]
     dead = (head_width or k_head * C) - k_head * C     # the head padded to d_L with dead nodes
-    if readout == "coordinate":
+    if readout == "shared":                         # the unpushed class frees its k_head head nodes
+        blocks, line, extra = build_shared(X, groups, C, widths, activation,
+                                           lambda units, width: _thm41_block(units, width, dx, activation))
+        head_layers = shared_head(C, dx, activation, dead + k_head, line)
+    elif readout == "coordinate":
+        seg_of, parts = _thm41_place(segments, widths, G, per)
         blocks, extra = _thm41_coordinate(X, groups, C, widths, parts, activation)
         head_layers = _thm41_head(C, dx, activation, dead)
     else:
+        seg_of, parts = _thm41_place(segments, widths, G, per)
         blocks, line, extra = _thm41_line(X, groups, C, widths, seg_of, parts, activation)
         head_layers = _thm41_head(C, dx, activation, dead, line)
     head, out = (Layer.from_rationals(*layer) for layer in head_layers)
@@ -374,7 +387,11 @@ def theorem_4_1(ds: Dataset, activation: str = "relu", block_widths=None, head_w
     info.update(extra)
     info["general_position"] = "construction-level test passed (docs/ysj19.md)"
     params = {}
-    if block_widths is not None or head_width is not None or not relu:
+    if readout == "shared":
+        params["activation"] = activation
+        info["readout"] = (f"shared: t = w.h, pushed class order[j] for t in [T_j, T_(j+1) - 1], class "
+                           f"{extra['unpushed_class']} (never pushed) for t <= T_0 - 1")
+    elif block_widths is not None or head_width is not None or not relu:
         params["activation"] = activation
         info["readout"] = ("coordinate: h_k for class k" if readout == "coordinate"
                            else "line: t = w.h, class k for t in [T_k, T_(k+1) - 1]")

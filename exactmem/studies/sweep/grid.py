@@ -82,6 +82,20 @@ PRESETS = {
         _s("ysj19-thm4.1", (16, 64, 256, 1024), d=(4,), classes=(3,),
            options={"block_widths": ["tight"], "activation": ["relu", "hardtanh"]}, precision=True),
     ],
+    # The minimum bits of every construction against N, each least k and p backed by a verified
+    # suffice certificate and fail witness (docs/precision.md).
+    "precision-all": lambda: [
+        _s("zhang17", (100, 300, 1000), precision=True),
+        _s("ysj19-thm3.1", (100, 300, 1000), options={"activation": ["relu", "hardtanh"]}, precision=True),
+        _s("ysj19-prop3.2", (100, 300, 1000), classes=(3,), precision=True),
+        _s("ysj19-prop3.4", (100, 300, 1000), options={"widths": ["tight"]}, precision=True),
+        _s("ysj19-cor4.2", (100, 300, 1000), classes=(3,), precision=True),
+        _s("ysj19-thm4.1", (100, 300, 1000), d=(3,), classes=(3,), precision=True),
+        _s("ysj19-thm3.3", (100, 300, 1000), d=(1,), precision=True),
+        _s("vys21", (100, 300, 1000), classes=(3,), precision=True),
+        _s("vys21-depth", (100, 300, 1000), classes=(3,), options={"depth": [20]}, precision=True),
+        _s("yy26", (100, 300, 1000), classes=(3,), options={"width": [12]}, precision=True),
+    ],
     # yy26's width-depth trade-off: target width W against N.
     "yy26-grid": lambda: [_s("yy26", (256, 1024, 4096), classes=(10,), options={"width": [8, 12, 16, 24, 32, 64]})],
 }

@@ -122,6 +122,10 @@ METHOD = """## How to read this report
   quantile of Student's t with k - 2 degrees of freedom, k the number of rows. It assumes
   independent, equal-variance normal residuals of ln y; with few N, or several seeds at each N,
   read the interval as indicative. A slope of 0.5 is sqrt N growth.
+* *k, p certificates verified*: for a row with precision, the least fixed-point k and float p are
+  each backed by a "k bits suffice" certificate and a "k - 1 bits fail" witness (docs/precision.md),
+  written into the folder `<certificate>-precision/` beside it; the column counts those the
+  independent checker VERIFIED, out of those written.
 * Times (build, check, precision) and peak RSS vary between runs; everything else is
   deterministic for a given store. Peak RSS is the worker process's high-water mark when the row
   finished (an upper bound on the row's own peak).
@@ -131,8 +135,8 @@ METHOD = """## How to read this report
 
 def _row_table(rows) -> str:
     head = ("| row | cert | N | seed | depth | width | hidden | dense | nonzero | bits | bound: measured / value = ratio "
-            "| k | p | MPFR p | checker | build s | check s | prec s | RSS MiB |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+            "| k | p | MPFR p | checker | k, p certificates verified | build s | check s | prec s | RSS MiB |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     out = [head]
     for r in rows:
         if r["status"] != "ok":
@@ -140,9 +144,11 @@ def _row_table(rows) -> str:
         b = (f"{r['bound_quantity']}: {_g(r['bound_measured'])} / {_g(r['bound_value'], 4)} = {_g(r['bound_ratio'], 4)}"
              if r["bound_quantity"] else "-")
         verdict = (r["verdict"] or "").split()[1] if (r["verdict"] or "").startswith("s ") else r["verdict"]
+        checks = r.get("precision_checks") or []
+        certs = f"{sum(c['exit'] == 0 for c in checks)}/{len(checks)}" if checks else "-"
         out.append(f"| #{r['id']} | `{Path(r['cert_path']).name}` | {r['n']:,} | {r['seed']} | {r['depth']} | {r['width']} "
                    f"| {r['hidden_neurons']:,} | {r['params_dense']:,} | {r['params_nonzero']:,} | {r['bit_complexity']} "
-                   f"| {b} | {_g(r['fixed_k'])} | {_g(r['float_p'])} | {_g(r['arith_p'])} | {verdict} "
+                   f"| {b} | {_g(r['fixed_k'])} | {_g(r['float_p'])} | {_g(r['arith_p'])} | {verdict} | {certs} "
                    f"| {_g(r['build_s'])} | {_g(r['check_s'])} | {_g(r['precision_s'])} "
                    f"| {_g(r['peak_rss_kib'] / 1024 if r['peak_rss_kib'] else None)} |\n")
     return "".join(out) + "\n"

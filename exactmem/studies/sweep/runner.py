@@ -95,10 +95,18 @@ def run_one(cfg: dict, store_path: str) -> dict:
         from ..precision import analyze
 
         t0 = time.perf_counter()
-        rep = analyze(path, formats=(), out_dir=None, check=False)
+        # every least k and p is backed by certificates the independent checker verifies: the
+        # "k bits suffice" certificate and the "k - 1 bits fail" witness, beside the certificate
+        out = path.with_name(path.stem + "-precision")
+        out.mkdir(exist_ok=True)
+        rep = analyze(path, formats=(), out_dir=out, check=True)
         row["precision_s"] = round(time.perf_counter() - t0, 3)
         row.update(fixed_k=rep.get("fixed", {}).get("least"), float_p=rep.get("float", {}).get("least"),
                    arith_p=rep.get("arith", {}).get("least"), proven_k=rep.get("proven", {}).get("fixed_k"))
+        row["precision_checks"] = [{"kind": kind, "role": role, "exit": rep[kind][f"{role}_check"]["exit"],
+                                    "verdict": rep[kind][f"{role}_check"]["verdict"][:120]}
+                                   for kind in ("fixed", "float") for role in ("suffice", "witness")
+                                   if f"{role}_check" in rep.get(kind, {})]
     row["peak_rss_kib"] = _peak_rss_kib()
     return _insert(store_path, row)
 

@@ -33,10 +33,13 @@ COLUMNS = (
     ("bounds", "TEXT"),                   # JSON list: quantity, measured, bound, ratio, formula, source, kind
     ("bound_quantity", "TEXT"), ("bound_measured", "INTEGER"), ("bound_value", "REAL"), ("bound_ratio", "REAL"),
     ("fixed_k", "INTEGER"), ("float_p", "INTEGER"), ("arith_p", "INTEGER"), ("proven_k", "INTEGER"),
+    ("precision_checks", "TEXT"),         # JSON list: kind, role (suffice | witness), checker exit and verdict
     ("build_s", "REAL"), ("check_s", "REAL"), ("precision_s", "REAL"), ("peak_rss_kib", "INTEGER"),
     ("cert_path", "TEXT"), ("cert_sha256", "TEXT"), ("verdict", "TEXT"), ("exactmem_version", "TEXT"),
 )
 NAMES = tuple(c for c, _ in COLUMNS)
+# Columns added after the first stores were written; an older store gets them (empty) on connect.
+ADDED_COLUMNS = ("precision_checks",)
 
 
 def cert_dir(store_path) -> Path:
@@ -65,10 +68,12 @@ def connect(path, create: bool = True) -> sqlite3.Connection:
         have = {r[1] for r in con.execute("PRAGMA table_info(runs)")}
     except sqlite3.Error as e:
         raise UsageError(f"{path}: not a readable results store ({e})") from None
-    missing = set(NAMES) - have
-    if missing:
+    missing = [c for c, _ in COLUMNS if c not in have]
+    if not have or set(missing) - set(ADDED_COLUMNS):
         con.close()
         raise UsageError(f"{path}: not an exactmem results store (no runs table with the sweep's columns)")
+    for c in missing:                      # a store from before a column was added: add it, empty
+        con.execute(f"ALTER TABLE runs ADD COLUMN {c} {dict(COLUMNS)[c]}")
     return con
 
 
@@ -99,7 +104,7 @@ def rows(con) -> list[dict]:
     out = []
     for r in cur.fetchall():
         row = dict(zip(names, r))
-        for c in ("options", "config", "widths", "bounds"):
+        for c in ("options", "config", "widths", "bounds", "precision_checks"):
             if row.get(c) is not None:
                 row[c] = json.loads(row[c])
         out.append(row)
