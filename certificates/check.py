@@ -22,6 +22,9 @@ Files, in reading order (docs/checker.md opens with the audit guide):
   alternating_on_segment), check_precision.py (precision variables), check_evaluation.py (1.3:
   which points a given network gets right), check_witness.py (--witness)
 
+Over ~500 lines on purpose: the steps of VERIFIED and the command line stay in the one file an
+auditor reads first, in order; every optional feature lives in its own file.
+
 Exit codes; the last stdout line is always ``s <VERDICT> ...``:
   0 VERIFIED     every check passed
   1 REJECTED     well-formed, but a claim is false or not the theorem's (the first failure is named)
@@ -30,6 +33,8 @@ Exit codes; the last stdout line is always ``s <VERDICT> ...``:
   4 RESOURCE     a resource limit was hit (integer too long, file too big, too many layers,
                  neurons or points, the work or memory budget, out of memory)
   5 USAGE        bad command line or unreadable file
+With --range I:J a run that passes prints a receipt instead, ``s RECEIPT ...`` with exit 0, never
+VERIFIED; --compose turns receipts into a VERIFIED (section 24, check_receipts.py).
 """
 
 import argparse

@@ -7,6 +7,10 @@ A dataset is either
 
 Nothing here uses floats: decimal strings and ``p/q`` are parsed exactly, and a float read
 from an NPY file becomes its exact binary rational.
+
+A little over the ~500 lines other modules keep to: the Dataset, its validation and every file
+loader share the row-naming and duplicate rules, and a plain build reads only this file for its
+data (docs/design.md, the six-file path).
 """
 
 from __future__ import annotations

@@ -332,7 +332,7 @@ class Heartbeat:
         return False
 
 
-class _Lines:
+class LogLines:
     """stderr for a bar when it is not a terminal (a log): each redraw becomes its own line,
     without the carriage returns a terminal needs."""
 
@@ -358,5 +358,5 @@ def progress_bar(total: int, desc: str, enabled: bool = True, unit: str = "pt"):
     if _stderr_is_terminal():
         return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=True,
                     mininterval=BAR_MININTERVAL_S, delay=BAR_DELAY_S)
-    return tqdm(total=total, desc=desc, unit=unit, file=_Lines(), leave=True, mininterval=HEARTBEAT_S,
+    return tqdm(total=total, desc=desc, unit=unit, file=LogLines(), leave=True, mininterval=HEARTBEAT_S,
                 delay=BAR_DELAY_S, bar_format="[{elapsed:>8}] {desc}: {n_fmt}/{total_fmt} {unit} ({percentage:3.0f}%)")

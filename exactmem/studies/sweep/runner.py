@@ -32,6 +32,7 @@ from ... import __version__
 from ...certificate import certificate_bytes, write_atomic
 from ...checker import LONG_RUN_LIMITS, run_checker
 from ...errors import ConstructionError, DataError, UsageError
+from ...estimate import LogLines
 from ...pipeline import certify_with_data
 from . import store as st
 from .bounds import bounds_for, measured
@@ -135,18 +136,6 @@ def _label(cfg: dict) -> str:
     return f"{cfg['construction']} N={cfg['n']} d={cfg['d']} seed={cfg['seed']} {opts}".strip()
 
 
-class _Lines:
-    """stderr for the bar when it is not a terminal (a log): one line per redraw, no carriage returns."""
-
-    def write(self, text: str) -> None:
-        text = text.replace("\r", "").rstrip()
-        if text:
-            print(text, file=sys.stderr, flush=True)
-
-    def flush(self) -> None:
-        sys.stderr.flush()
-
-
 def _bar(total: int, done: int, enabled: bool):
     """A tqdm bar on stderr: rows done of the grid, the current row, elapsed and ETA."""
     if not enabled:
@@ -155,7 +144,7 @@ def _bar(total: int, done: int, enabled: bool):
 
     if sys.stderr.isatty():
         return tqdm(total=total, initial=done, desc="sweep", unit="row", file=sys.stderr, dynamic_ncols=True)
-    return tqdm(total=total, initial=done, desc="sweep", unit="row", file=_Lines(), mininterval=5,
+    return tqdm(total=total, initial=done, desc="sweep", unit="row", file=LogLines(), mininterval=5,
                 bar_format="[{elapsed} elapsed, ETA {remaining}] {desc}: {n_fmt}/{total_fmt} rows{postfix}")
 
 
