@@ -107,6 +107,9 @@ FORGERIES = {
     "a tie that is not a miss": (2, lambda c: c["evaluation"]["ties"].append(_some_right(c))),
     "unsorted misses": (2, lambda c: c["evaluation"]["misses"].reverse()),
     "index out of range": (2, lambda c: c["evaluation"]["misses"].append(c["dataset"]["n"])),
+    # a repeated index would make N - |misses| undercount the right points
+    "a miss listed twice": (2, lambda c: (c["evaluation"]["misses"].insert(0, c["evaluation"]["misses"][0]),
+                                          c["evaluation"].__setitem__("correct", c["evaluation"]["correct"] - 1))),
     "unknown rule": (2, lambda c: c["evaluation"].__setitem__("rule", "top5")),
     "an output changed": (1, lambda c: c["outputs"][0].__setitem__(0, "12345")),
     "a theorem's id": (1, lambda c: c["construction"].__setitem__("id", "zhang17")),
@@ -267,3 +270,19 @@ def test_verify_model_on_an_exported_certificate(checker, tmp_path, dtype, capsy
     assert written["evaluation"]["rule"] == "nearest" and written["evaluation"]["misses"] == misses
     code, text = run_checker_inprocess(checker, out)
     assert code == 0 and text.strip().endswith(f"correct={20 - len(misses)}/20"), text
+
+
+def test_judging_is_charged_to_the_budget(checker):
+    """Every comparison the rules make is charged before it runs (the cost model)."""
+    import sys as _sys
+    base, evaluation = _sys.modules["check_base"], _sys.modules.get("check_evaluation")
+    if evaluation is None:
+        import importlib
+        evaluation = importlib.import_module("check_evaluation")
+    for rule, out, label in (("nearest", [(7, 3)], [(2, 1)]), ("argmax", [(1, 2), (3, 4), (1, 1)], [(3, 1)])):
+        budget = base.Budget()
+        evaluation.judge(rule, out, label, "test", budget)
+        assert budget.used > 0, rule
+    assert evaluation.judge("nearest", [(5, 2)], [(2, 1)], "t", base.Budget()) == (False, False)   # 1/2 away: a miss
+    assert evaluation.judge("nearest", [(9, 4)], [(2, 1)], "t", base.Budget()) == (True, False)
+    assert evaluation.judge("argmax", [(1, 1), (1, 1)], [(1, 1)], "t", base.Budget()) == (False, True)
