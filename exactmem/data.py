@@ -56,6 +56,7 @@ class Dataset:
     task: str = "regression"
     classes: int | None = None
     source: str = ""         # how it was obtained (generator spec or file name)
+    class_names: tuple = ()  # classification from text labels: class k is class_names[k - 1]
 
     def __post_init__(self):
         # Exact means exact: ints become Fractions (so that x / 2 stays exact downstream), and a
@@ -113,7 +114,7 @@ class Dataset:
             return self, keep
         source = f"{self.source or 'in-memory'} (duplicates merged: {self.n - len(keep)} rows)"
         return Dataset(tuple(self.points[i] for i in keep), tuple(self.labels[i] for i in keep), self.task,
-                       self.classes, source), keep
+                       self.classes, source, self.class_names), keep
 
     def validate(self, row_name=None) -> "Dataset":
         """Raise DataError naming the first bad row; return self.  ``row_name(i)`` names the
@@ -299,7 +300,9 @@ Numbers in CSV and JSON files are text, read exactly: 3, -2.5, 1e-3 and 1/3 are 
 they spell (1e-3 is 1/1000).  NPY/NPZ arrays hold binary numbers: an integer is read exactly, a
 float as the exact binary rational it stores (0.1 as 3602879701896397/2^55); write 1/10 in a
 text file for one tenth.
-Files are regression data unless --classes C is given (then labels must be integers 1..C).
+Files are regression data unless --classes C is given (then labels must be integers 1..C), or
+unless the labels are text: then the sorted distinct names are the classes 1..C (a certificate's
+info.class_names lists them: class k is the k-th name).
 Regression labels may be any rationals; ysj19-thm3.1 and ysj19-prop3.4 assume them in [-1, 1]
 (YSJ19 Assumption 3.1) and say so, with the rescaling that fits them.
 """
@@ -380,7 +383,7 @@ def _num(text, where: str) -> Fraction:
         raise DataError(f"{where}: {e}") from None
 
 
-def _finish(points, raw_labels, classes, source, merge_duplicates=False, row_name=None) -> Dataset:
+def _finish(points, raw_labels, classes, source, merge_duplicates=False, row_name=None, class_names=()) -> Dataset:
     """Turn parsed rows into a validated Dataset (classification iff ``classes`` is given); with
     ``merge_duplicates``, a point repeated with the same label is kept once first.  Messages name
     rows with ``row_name`` (1-based; default "row i"), the file's own rows even after a merge."""
@@ -393,7 +396,7 @@ def _finish(points, raw_labels, classes, source, merge_duplicates=False, row_nam
             if len(y) != 1 or y[0].denominator != 1:
                 raise DataError(f"{source}: {name(i)}: class label must be one integer, got {y}")
             labels.append(int(y[0]))
-        ds = Dataset(tuple(points), tuple(labels), "classification", classes, source)
+        ds = Dataset(tuple(points), tuple(labels), "classification", classes, source, tuple(class_names))
     else:
         ds = Dataset(tuple(points), tuple(tuple(y) for y in raw_labels), "regression", None, source)
     try:
@@ -432,13 +435,29 @@ def load_csv(path: Path, classes: int | None = None, merge_duplicates: bool = Fa
         if len(row) < 2:
             raise DataError(f"{path.name}: line {line}: need at least one coordinate and a label")
         vals = [_num(c, f"{path.name}: line {line}") for c in row[:-1]]
-        if not _is_number(row[-1]):            # a label column of names: say what labels are
-            raise DataError(f"{path.name}: line {line}: label {row[-1].strip()[:40]!r} is not a number; class "
-                            f"labels are the integers 1..C (number the classes, then give --classes C)")
+        if not row[-1].strip():
+            raise DataError(f"{path.name}: line {line}: empty label")
         points.append(tuple(vals))
-        labels.append((_num(row[-1], f"{path.name}: line {line}"),))
+        labels.append(row[-1].strip())
     lines = [line for line, _ in rows]
-    return _finish(points, labels, classes, path.name, merge_duplicates, lambda i: f"line {lines[i - 1]}")
+    labels, classes, names = _named_classes(labels, classes, path.name)
+    if not names:
+        labels = [(_num(y, f"{path.name}: line {line}"),) for y, line in zip(labels, lines)]
+    return _finish(points, labels, classes, path.name, merge_duplicates, lambda i: f"line {lines[i - 1]}", names)
+
+
+def _named_classes(cells: list, classes, where: str):
+    """Text labels (any label that is not a number) are class names: the sorted distinct names
+    become the classes 1..C.  Returns (labels, classes, names); the cells unchanged and no names
+    when every label is a number.  DataError when --classes disagrees with the names' count."""
+    if all(isinstance(c, str) and _is_number(c) for c in cells):
+        return cells, classes, ()
+    names = tuple(sorted({str(c) for c in cells}))
+    if classes is not None and classes != len(names):
+        raise DataError(f"{where}: the labels name {len(names)} classes ({', '.join(names[:5])}"
+                        f"{', ...' if len(names) > 5 else ''}), but --classes says {classes}")
+    index = {name: k for k, name in enumerate(names, 1)}
+    return [(Fraction(index[str(c)]),) for c in cells], len(names), names
 
 
 def load_json(path: Path, classes: int | None = None, merge_duplicates: bool = False) -> Dataset:
@@ -477,10 +496,15 @@ def load_json(path: Path, classes: int | None = None, merge_duplicates: bool = F
         if not isinstance(p, list):
             raise DataError(f"{path.name}: row {i}: a point must be a list of numbers")
         points.append(tuple(_num(v, f"{path.name}: row {i}") for v in p))
-    for i, y in enumerate(obj["labels"], 1):
-        ys = y if isinstance(y, list) else [y]
-        labels.append(tuple(_num(v, f"{path.name}: row {i} label") for v in ys))
-    return _finish(points, labels, classes, path.name, merge_duplicates)
+    names = ()
+    if obj["labels"] and all(isinstance(y, str) and y.strip() for y in obj["labels"]):
+        named, classes, names = _named_classes(obj["labels"], classes, path.name)   # text labels: classes
+        labels = list(named) if names else []
+    if not names:
+        for i, y in enumerate(obj["labels"], 1):
+            ys = y if isinstance(y, list) else [y]
+            labels.append(tuple(_num(v, f"{path.name}: row {i} label") for v in ys))
+    return _finish(points, labels, classes, path.name, merge_duplicates, class_names=names)
 
 
 def _array_rows(arr, name: str, where: str):

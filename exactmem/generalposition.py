@@ -62,7 +62,8 @@ def perturbed(ds: Dataset, eps: Fraction, seed: int, draw: int) -> Dataset:
     rng = random.Random(f"exactmem-perturb:{seed}:{draw}")
     g = 1 << PERTURB_GRID_BITS
     pts = tuple(tuple(v + eps * Fraction(rng.randint(-g, g), g) for v in p) for p in ds.points)
-    return Dataset(pts, ds.labels, ds.task, ds.classes, source=ds.source + f" (perturbed by <= {eps})")
+    return Dataset(pts, ds.labels, ds.task, ds.classes, source=ds.source + f" (perturbed by <= {eps})",
+                   class_names=ds.class_names)
 
 
 def prepare(ds: Dataset, mode, eps, seed, build):

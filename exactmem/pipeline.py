@@ -124,8 +124,11 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
     else:
         with Heartbeat(f"building {construction_id}", verbose):
             built = entry.build(ds, **options)
+    names = ds.class_names                # text labels of the input: class k is names[k - 1]
     if built.dataset is not None:
         ds = built.dataset
+    if names:
+        built.info["class_names"] = list(names)     # informative (UNCHECKED), so a reader can name the classes
     _log(verbose, f"built {construction_id}: depth {built.network.depth}, width {built.network.width}", t0)
     outputs = forward_with_progress(built.network, ds.points, verbose)
     _log(verbose, "exact forward pass done", t0)

@@ -55,10 +55,12 @@ def test_receipts_compose_to_the_plain_verdict(checker, tmp_path, name):
 
 def test_incomplete_or_foreign_receipts_are_rejected(checker, tmp_path):
     cert, other = GOLDEN / "vys21-n20-c3.json", GOLDEN / "zhang17-n12-d2-classes3.json"
-    r = {ab: _receipt(checker, tmp_path, cert, *ab)[2] for ab in ((0, 10), (10, 20), (0, 11), (5, 20), (0, 20))}
+    r = {ab: _receipt(checker, tmp_path, cert, *ab)[2] for ab in ((0, 10), (10, 20), (0, 11), (5, 20), (0, 20),
+                                                                 (0, 7))}
     foreign = _receipt(checker, tmp_path, other, 10, 12)[2]
     cases = {
         "gap": ([r[0, 10]], "leave points 10..19 unchecked"),
+        "gap inside": ([r[0, 7], r[10, 20]], "leave points 7..9 unchecked"),
         "overlap": ([r[0, 11], r[10, 20]], "overlaps"),
         "twice": ([r[0, 20], r[0, 20]], "overlaps"),
         "hidden inside": ([r[0, 20], r[5, 20]], "overlaps"),
@@ -70,9 +72,19 @@ def test_incomplete_or_foreign_receipts_are_rejected(checker, tmp_path):
     failed = tmp_path / "failed.txt"
     failed.write_text(r[10, 20].read_text().rsplit("s RECEIPT", 1)[0] + "s REJECTED point 12 output 0: ...\n")
     cases["failed range"] = ([r[0, 10], failed], "not a receipt")
+    # hand-typed receipts (a receipt is text): a range past N, an empty range
+    for name, (a, b) in (("past-n.txt", (0, 25)), ("empty.txt", (5, 5))):
+        forged = tmp_path / name
+        forged.write_text(re.sub(r" 0 10 20 ", f" {a} {b} 20 ", r[0, 10].read_text()))
+        cases[name] = ([forged, r[0, 20]], f"range {a}:{b} is not within 0..20")
     for what, (receipts, message) in cases.items():
         code, out = run_checker_inprocess(checker, cert, "--compose", *map(str, receipts))
         assert code == 1 and message in out.strip().splitlines()[-1], (what, out)
+
+
+def test_an_unreadable_receipt_is_a_usage_error(checker, tmp_path):
+    code, out = run_checker_inprocess(checker, GOLDEN / "vys21-n20-c3.json", "--compose", str(tmp_path / "none.txt"))
+    assert code == 5 and "cannot read receipt" in out.strip().splitlines()[-1], out
 
 
 def test_a_wrong_point_gets_no_receipt(checker, tmp_path):

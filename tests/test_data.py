@@ -266,6 +266,33 @@ def test_csv_errors_name_the_files_own_lines(tmp_path):
     p.write_text("x1,x2,y\n0,1,1/2\n\n1,abc,0\n")
     with pytest.raises(DataError, match=r"d\.csv: line 4: not an exact number"):
         data.load_csv(p)
-    p.write_text("x1,x2,species\n0,1,setosa\n")          # text class labels: say what labels are
-    with pytest.raises(DataError, match=r"line 2: label 'setosa' is not a number; class labels are the integers 1\.\.C"):
+    p.write_text("x1,x2,species\n0,1,setosa\n1,1,\n")     # a missing label is not a class name
+    with pytest.raises(DataError, match=r"d\.csv: line 3: empty label"):
+        data.load_csv(p)
+    p.write_text("x1,x2,species\n0,1,setosa\n")          # text labels: the count must agree with --classes
+    with pytest.raises(DataError, match=r"the labels name 1 classes \(setosa\), but --classes says 3"):
         data.load_csv(p, classes=3)
+
+
+def test_text_labels_are_classes_in_sorted_order(tmp_path, checker):
+    """Text class labels (CSV and JSON) become the classes 1..C in sorted order of the names, the
+    names are recorded in the certificate's info, and the certificate verifies and regenerates."""
+    import json as _json
+    from conftest import verify_certificate
+    from exactmem.pipeline import certify, regenerate
+    rows = [((0, 0), "setosa"), ((1, 0), "virginica"), ((0, 1), "versicolor"), ((1, 1), "setosa"), ((2, 1), "Zebra")]
+    names = sorted({name for _, name in rows})                     # the oracle: Python's own string order
+    assert names == ["Zebra", "setosa", "versicolor", "virginica"]
+    csv_file = tmp_path / "named.csv"
+    csv_file.write_text("x,y,label\n" + "".join(f"{x},{y},{name}\n" for (x, y), name in rows))
+    json_file = tmp_path / "named.json"
+    json_file.write_text(_json.dumps({"points": [[str(x), str(y)] for (x, y), _ in rows],
+                                      "labels": [name for _, name in rows]}))
+    for path in (csv_file, json_file):
+        ds = data.load(str(path))
+        assert ds.task == "classification" and ds.classes == 4 and ds.class_names == tuple(names)
+        assert list(ds.labels) == [names.index(name) + 1 for _, name in rows]
+    cert = certify("zhang17", str(csv_file))
+    assert cert["info"]["class_names"] == names and cert["dataset"]["inline"]["classes"] == 4
+    verify_certificate(checker, tmp_path, cert)
+    assert regenerate(cert) == cert
