@@ -87,19 +87,22 @@ def cmd_build(args) -> int:
     if not args.data:
         raise UsageError("--data SPEC is required (see --data-help)")
     max_memory = default_max_memory() if args.max_memory is None else parse_bytes(args.max_memory, "--max-memory")
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
     out = Path(args.output)
     if out.is_dir():                    # refused before the build, not after it
         raise UsageError(f"-o {out}: is a folder; give the certificate's file name")
     data_file = out.name.removesuffix(".json") + ".data.json" if args.external_data else None
     cert, ds = certify_with_data(args.construction, args.data, _build_options(args), args.seed, args.classes,
                                  verbose=not args.quiet, data_file=data_file,
-                                 merge_duplicates=args.merge_duplicates, max_memory=max_memory)
+                                 merge_duplicates=args.merge_duplicates, max_memory=max_memory,
+                                 workers=args.workers)
     if args.no_verify:
         if data_file:
             write_atomic(out.with_name(data_file), dataset_file_bytes(ds))
         write_atomic(out, certificate_bytes(cert))
     else:
-        write_verified(out, cert, ds, data_file, verbose=not args.quiet)
+        write_verified(out, cert, ds, data_file, verbose=not args.quiet, workers=args.workers)
     s = cert["sizes"]
     if not args.quiet:
         print(f"wrote {args.output}: {cert['construction']['id']} N={cert['dataset']['n']} depth={s['depth']} "
@@ -429,6 +432,9 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-verify", action="store_true",
                    help="write without running the independent checker first (by default nothing is "
                         "written unless it says VERIFIED)")
+    b.add_argument("--workers", type=int, default=1, metavar="K",
+                   help="evaluate the points in K processes and check ranges of them in K processes "
+                        "(same certificate; default 1)")
     b.add_argument("--max-memory", metavar="BYTES",
                    help="refuse (exit 4), before generating data or building, a build whose memory estimate "
                         "exceeds this (8G, 512M, bytes; default: half of the machine's physical memory)")

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import data as data_mod
 from . import engine, generalposition
 from .certificate import build_certificate, certificate_bytes, dataset_file_bytes, write_atomic
-from .checker import LONG_RUN_LIMITS, run_checker
+from .checker import LONG_RUN_LIMITS, run_checker, run_sharded
 from .constructions import GENERAL_POSITION, registry
 from .errors import InternalError, ResourceError, UsageError
 from .estimate import Heartbeat, format_bytes, format_seconds, guard, progress_bar
@@ -26,20 +26,22 @@ def _log(verbose: bool, msg: str, t0: float) -> None:
 
 def certify(construction_id: str, data_spec: str, options: dict | None = None,
             seed: int | None = None, classes: int | None = None, verbose: bool = False,
-            data_file: str | None = None, merge_duplicates: bool = False, max_memory: int | None = None) -> dict:
+            data_file: str | None = None, merge_duplicates: bool = False, max_memory: int | None = None,
+            workers: int = 1) -> dict:
     """Build construction ``construction_id`` on the dataset ``data_spec`` and return its
     certificate (a dict).  ``options`` are the construction's keyword arguments; the recipe
     recorded in the certificate regenerates it byte for byte.  With ``data_file`` (a bare file
     name) the dataset goes to that sibling file instead of inline; the caller writes
     :func:`exactmem.certificate.dataset_file_bytes` there.  With ``max_memory`` (bytes), a build
     whose estimate (:func:`exactmem.estimate.estimate`) exceeds it raises ResourceError before
-    anything large is built; None (the default) checks nothing."""
+    anything large is built; None (the default) checks nothing.  ``workers`` > 1 runs the
+    forward pass in that many processes (same values)."""
     return certify_with_data(construction_id, data_spec, options, seed, classes, verbose, data_file,
-                             merge_duplicates, max_memory)[0]
+                             merge_duplicates, max_memory, workers)[0]
 
 
 def certify_with_data(construction_id, data_spec, options=None, seed=None, classes=None, verbose=False,
-                      data_file=None, merge_duplicates=False, max_memory=None):
+                      data_file=None, merge_duplicates=False, max_memory=None, workers=1):
     """:func:`certify`, also returning the loaded :class:`~exactmem.data.Dataset`.  With
     ``merge_duplicates`` a point repeated with the same label is kept once (recorded in the
     recipe, so the certificate regenerates).  ``max_memory``: for generated data (``random:``)
@@ -66,7 +68,7 @@ def certify_with_data(construction_id, data_spec, options=None, seed=None, class
         recipe["data_file"] = data_file
     if merge_duplicates:
         recipe["merge_duplicates"] = True
-    return _certify(construction_id, ds, options, recipe, verbose, data_file)
+    return _certify(construction_id, ds, options, recipe, verbose, data_file, workers)
 
 
 def certify_dataset(construction_id: str, ds, options: dict | None = None, recipe: dict | None = None,
@@ -92,7 +94,7 @@ def _random_sizes(spec: str, classes):
     return opts["n"], opts["d"], opts["dy"], opts["classes"] if opts["classes"] is not None else classes
 
 
-def _certify(construction_id, ds, options, recipe, verbose, data_file):
+def _certify(construction_id, ds, options, recipe, verbose, data_file, workers=1):
     """(certificate, the dataset it certifies: the input, or the construction's re-encoding)."""
     t0 = time.perf_counter()
     entry = _entry(construction_id)
@@ -130,7 +132,7 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
     if names:
         built.info["class_names"] = list(names)     # informative (UNCHECKED), so a reader can name the classes
     _log(verbose, f"built {construction_id}: depth {built.network.depth}, width {built.network.width}", t0)
-    outputs = forward_with_progress(built.network, ds.points, verbose)
+    outputs = forward_with_progress(built.network, ds.points, verbose, workers)
     _log(verbose, "exact forward pass done", t0)
     targets = ds.targets()
     for i, (out, y) in enumerate(zip(outputs, targets)):
@@ -146,32 +148,52 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file):
     return cert, ds
 
 
-def forward(network, points, on_chunk=None) -> list:
+def forward(network, points, on_chunk=None, workers: int = 1) -> list:
     """The exact forward pass (:func:`exactmem.engine.forward`); ``on_chunk(done, total)`` after
-    each chunk of points, for a progress bar.  The values are the engine's, untouched."""
-    return engine.forward(network, points, chunk=engine.CHUNK, on_chunk=on_chunk)   # CHUNK read now: tests shrink it
+    each chunk of points, for a progress bar.  The values are the engine's, untouched.  With
+    ``workers`` > 1 the points are split into that many consecutive parts, evaluated in as many
+    processes (points never interact), and the outputs joined in order."""
+    chunk = engine.CHUNK                                 # read now: tests shrink it
+    if workers <= 1 or len(points) < 2:
+        return engine.forward(network, points, chunk=chunk, on_chunk=on_chunk)
+    from concurrent.futures import ProcessPoolExecutor
+
+    bounds = [len(points) * k // workers for k in range(workers + 1)]
+    parts = [points[a:b] for a, b in zip(bounds, bounds[1:]) if a < b]
+    out, done = [], 0
+    with ProcessPoolExecutor(max_workers=len(parts)) as pool:
+        for part, values in zip(parts, pool.map(engine.forward, [network] * len(parts), parts,
+                                                [None] * len(parts), [chunk] * len(parts))):
+            out += values
+            done += len(part)
+            if on_chunk is not None:
+                on_chunk(done, len(points))
+    return out
 
 
-def forward_with_progress(network, points, verbose: bool) -> list:
+def forward_with_progress(network, points, verbose: bool, workers: int = 1) -> list:
     """:func:`forward` with a bar over the points on stderr when ``verbose``; a heartbeat also
     redraws the bar, so its clock moves while one chunk takes long."""
     bar = progress_bar(len(points), "exact forward pass", verbose)
     if bar is None:
-        return forward(network, points)
+        return forward(network, points, workers=workers) if workers > 1 else forward(network, points)
     try:
         with Heartbeat("exact forward pass", True, bar=bar):
-            return forward(network, points, on_chunk=lambda done, total: bar.update(done - bar.n))
+            return forward(network, points, on_chunk=lambda done, total: bar.update(done - bar.n), workers=workers)
     finally:
         bar.close()
 
 
-def write_verified(out, cert: dict, ds=None, data_file: str | None = None, verbose: bool = False) -> None:
+def write_verified(out, cert: dict, ds=None, data_file: str | None = None, verbose: bool = False,
+                   workers: int = 1) -> None:
     """Write a certificate (and, with ``data_file``, its sibling dataset file) only once the
     independent checker has verified it.  Both files are written into a fresh hidden folder
     beside ``out``, the checker runs on that copy in its own interpreter, and only a VERIFIED pair
     is moved into place (the dataset file first, so a certificate never names a missing file).
     Anything else writes nothing: ResourceError when the checker's budget (LONG_RUN_LIMITS) is
-    too small for it, InternalError with the checker's reason otherwise (a bug in exactmem)."""
+    too small for it, InternalError with the checker's reason otherwise (a bug in exactmem).
+    ``workers`` > 1 checks ranges of points in that many processes and composes their receipts
+    (:func:`exactmem.checker.run_sharded`)."""
     t0 = time.perf_counter()
     out = Path(out)
     folder = out.parent if str(out.parent) else Path(".")
@@ -185,7 +207,10 @@ def write_verified(out, cert: dict, ds=None, data_file: str | None = None, verbo
             if data_file:
                 write_atomic(stage / data_file, dataset_file_bytes(ds))
             write_atomic(stage / out.name, certificate_bytes(cert))
-            code, last = run_checker(stage / out.name, quiet=True, capture=True, extra=LONG_RUN_LIMITS)
+            if workers > 1:
+                code, last = run_sharded(stage / out.name, workers, LONG_RUN_LIMITS, quiet=True)
+            else:
+                code, last = run_checker(stage / out.name, quiet=True, capture=True, extra=LONG_RUN_LIMITS)
         if code == 4:
             raise ResourceError(f"the independent checker ran out of its budget on the certificate just built "
                                 f"({last}); nothing was written (--no-verify writes it unchecked)")

@@ -191,3 +191,15 @@ def test_regress_skips_json_that_is_not_a_certificate(tmp_path, capsys):
     assert main(["regress", "--golden", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "skip c.data.json: not an exactmem certificate" in out and "ok   c.json" in out
+
+
+def test_build_with_workers_writes_the_same_certificate(tmp_path, capsys):
+    """`build --workers 2`: the forward pass in two processes and the check in two ranges (receipts
+    composed) give the byte-identical certificate of a one-process build."""
+    from exactmem.cli import main
+    argv = ["build", "ysj19-thm3.1", "--data", "random:n=40,d=3,seed=5", "-q"]
+    assert main(argv + ["-o", str(tmp_path / "one.json")]) == 0
+    assert main(argv + ["-o", str(tmp_path / "two.json"), "--workers", "2"]) == 0
+    assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
+    assert main(argv + ["-o", str(tmp_path / "bad.json"), "--workers", "0"]) == 5
+    assert not (tmp_path / "bad.json").exists()
