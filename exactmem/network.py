@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 
 from .rational import rat_bits
@@ -185,6 +186,13 @@ class Network:
         return acts.pop() if len(acts) == 1 else ("none" if not acts else "mixed")
 
     def sizes(self) -> dict:
+        """Every size the certificate states (computed once: a network never changes; each call
+        returns a fresh copy, so a caller may change it)."""
+        s = self._sizes
+        return {k: list(v) if isinstance(v, list) else v for k, v in s.items()}
+
+    @cached_property
+    def _sizes(self) -> dict:
         return {
             "depth": self.depth,
             "width": self.width,

@@ -112,3 +112,17 @@ def test_chunked_evaluation_equals_fraction_reference(case, chunk):
     reference values, in the points' order."""
     net, pts = case
     assert forward(net, pts, chunk=chunk) == [fraction_forward(net, p) for p in pts]
+
+
+def test_sizes_are_computed_once_and_handed_out_as_copies():
+    """A network never changes, so its sizes are computed once (the build asks 3-5 times); each
+    call returns a copy a caller may change without changing the next answer."""
+    from exactmem.network import Layer, Network
+    net = Network(2, (Layer.from_rationals([[1, 2], [3, -4]], [0, 1], "relu"),
+                      Layer.from_rationals([[1, 1]], [0], "identity")))
+    assert "_sizes" not in net.__dict__
+    first = net.sizes()
+    assert "_sizes" in net.__dict__ and first == net.sizes() and first is not net.sizes()
+    first["widths"].append(99)
+    first["depth"] = -1
+    assert net.sizes()["widths"] == [2] and net.sizes()["depth"] == 2
