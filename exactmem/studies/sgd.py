@@ -36,6 +36,7 @@ import numpy as np
 from ..certificate import dataset_from_json, load_certificate, network_from_json, write_atomic
 from ..errors import UsageError
 from ..network import ResidualBlock
+from .sweep import fit as sweep_fit
 
 U64 = 2.0 ** -53          # float64 unit roundoff
 
@@ -317,18 +318,15 @@ def t_quantile(p, df):
 
 
 def loglog_fit(xs, ys):
-    """Least squares of log y = a + b log x: {slope b, its standard error, 95% CI, n}.  The
-    standard error is sqrt(RSS / (n-2) / sum (log x - mean)^2), the CI b -/+ t_{0.975, n-2} se
-    (ordinary least squares with independent, equal-variance errors on the log scale)."""
-    lx, ly = np.log(np.asarray(xs, float)), np.log(np.asarray(ys, float))
-    n = lx.size
-    if n < 3:
+    """Least squares of log y = a + b log x: {slope b, its standard error, 95% CI, n}; the fit
+    itself is the sweep's (:func:`exactmem.studies.sweep.fit.loglog_fit`: se = sqrt(RSS / (n-2) /
+    sum (log x - mean)^2)), the interval b -/+ t_{0.975, n-2} se with the exact t quantile."""
+    fit = sweep_fit.loglog_fit(xs, ys)
+    if fit is None or fit["se"] is None:
         return None
-    slope, icpt = np.polyfit(lx, ly, 1)
-    rss = float(np.sum((ly - (icpt + slope * lx)) ** 2))
-    se = math.sqrt(rss / (n - 2) / float(np.sum((lx - lx.mean()) ** 2)))
-    t = t_quantile(0.975, n - 2)
-    return {"slope": float(slope), "se": se, "ci95": [float(slope) - t * se, float(slope) + t * se], "n": n}
+    t = t_quantile(0.975, fit["k"] - 2)
+    slope, se = fit["slope"], fit["se"]
+    return {"slope": slope, "se": se, "ci95": [slope - t * se, slope + t * se], "n": fit["k"]}
 
 
 def _thin(n, keep=160):

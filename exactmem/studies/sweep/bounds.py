@@ -35,6 +35,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from ...constructions.stage_one import sqrt_lower, theorem_R_lower
+
 DOCS = {"zhang17": "docs/zhang17.md", "vys21": "docs/vys21.md", "vys21-depth": "docs/vys21.md",
         "yy26": "docs/yy26.md"}
 
@@ -49,10 +51,14 @@ def _log2(q: Fraction) -> float:
 
 
 def _log2_R(n: int, d: int, radius: Fraction, min_sq: Fraction | None) -> float:
-    """log2 R for VYS21's R = 10 r N^2 sqrt(pi d) / delta (delta = 1 when N = 1)."""
-    log_delta = 0.0 if not min_sq else _log2(min_sq) / 2
-    log_r = _log2(radius) if radius > 0 else 0.0
-    return math.log2(10) + log_r + 2 * math.log2(n) + 0.5 * math.log2(math.pi * d) - log_delta
+    """log2 R for VYS21's R = 10 r N^2 sqrt(pi d) / delta (delta = 1 when N = 1), from the
+    construction's own rational bound of R (stage_one.theorem_R_lower), with delta the square
+    root of the least squared distance to as many bits as that distance needs."""
+    if not radius > 0:
+        radius = Fraction(1)
+    bits = 32 if not min_sq else max(32, (min_sq.denominator.bit_length() - min_sq.numerator.bit_length()) // 2 + 32)
+    delta = Fraction(1) if not min_sq else sqrt_lower(min_sq, bits)
+    return _log2(theorem_R_lower(n, d, radius, delta))
 
 
 def _b(quantity: str, bound: float, formula: str, cid: str, kind: str = "upper") -> dict:
