@@ -11,6 +11,9 @@ Why per-point denominators: in a memorizing network most hidden values at a data
 saturated (0, +-1) and only a few carry a big denominator, so a column stays small even when
 the layer's rows have hundreds of unrelated 900-bit denominators (their lcm over a layer, the
 price of one denominator per layer, reached 30,000+ bits on YSJ19 at N = 2000).
+A network whose every layer is plain and integral (every denominator 1, as VYS21's) is evaluated
+by exactmem/packed.py instead: one big integer per neuron holds its values at all the points of a
+chunk, so a weight costs one multiply-add for the chunk rather than one per point.
 The engine knows nothing about constructions.
 """
 
@@ -21,6 +24,7 @@ from fractions import Fraction
 
 from flint import fmpz_mat
 
+from . import packed
 from .network import Network, ResidualBlock
 
 
@@ -100,6 +104,11 @@ def _add(rows, cols, rows2, cols2):
     return out, new
 
 
+def integral(network: Network) -> bool:
+    """Plain layers only, every denominator 1: evaluated packed (exactmem/packed.py)."""
+    return all(not isinstance(e, ResidualBlock) and all(q == 1 for q in e.dens) for e in network.layers)
+
+
 def _prepare_network(network: Network) -> list[tuple]:
     """Per entry, its prepared maps: (plain,) or (inner, outer) for a residual block."""
     return [(_prepare(e.inner), _prepare(e.outer)) if isinstance(e, ResidualBlock) else (_prepare(e),)
@@ -115,6 +124,8 @@ def forward_integer(network: Network, points, progress=None, prepared=None) -> t
     cols = [math.lcm(*(v.denominator for v in p)) for p in points]
     rows = [[p[j].numerator * (c // p[j].denominator) for p, c in zip(points, cols)]
             for j in range(network.input_dim)]
+    if integral(network):
+        return packed.evaluate(network.layers, rows, cols, progress), cols
     for k, maps in enumerate(prepared, 1):
         if len(maps) == 2:                  # a residual block: h + outer(inner(h))
             r1, c1 = _apply(maps[0], rows, cols, n)
