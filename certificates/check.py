@@ -20,7 +20,8 @@ Files, in reading order (docs/checker.md opens with the audit guide):
   optional, each imported only when a certificate uses it: check_position.py (general_position),
   check_distance.py (min_sq_dist_*), check_segment.py (segment, pieces_on_segment,
   alternating_on_segment), check_precision.py (precision variables), check_evaluation.py (1.3:
-  which points a given network gets right), check_witness.py (--witness)
+  which points a given network gets right), check_witness.py (--witness), check_packed.py (the
+  forward pass of an integral network, a chunk of points at a time)
 
 Over ~500 lines on purpose: the steps of VERIFIED and the command line stay in the one file an
 auditor reads first, in order; every optional feature lives in its own file.
@@ -50,11 +51,11 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 if HERE not in sys.path:
     sys.path.append(HERE)
 
-from check_base import (DEFAULT_LIMITS, SUPPORTED_MAJOR, SUPPORTED_MINOR, VERDICTS, Budget, Limits,  # noqa: E402
+from check_base import (DEFAULT_LIMITS, NEURON, SUPPORTED_MAJOR, SUPPORTED_MINOR, VERDICTS, Budget, Limits,  # noqa: E402
                         Verdict, canonical, count, fmt, is_sha256, lst, malformed, need, parse_json, read_bytes,
                         rejected, same_json, str_field, to_rat)
 from check_claims import LazyEnv, check_claims, claim_list  # noqa: E402
-from check_network import data_fits, forward, load_network, network_fits, recompute_sizes  # noqa: E402
+from check_network import data_fits, forward, load_network, network_fits, recompute_sizes, scale_point  # noqa: E402
 from check_theorems import check_theorem  # noqa: E402
 
 CHECKER_VERSION = "1.3"
@@ -321,14 +322,30 @@ def alternating_variable(ds, segment, budget):
 # ---------------------------------------------------------------------------------------------
 # Steps 8-10: every point, every claim, the digest
 
+def computed_outputs(layers, ds, points, budget):
+    """Section 10 at the points, in order: one point at a time (check_network.forward), or for a
+    network of integral plain layers a chunk at a time (check_packed.py; the same values)."""
+    if len(points) < 2 or not all(len(entry) == 1 and entry[0].integral for entry in layers):
+        yield from (forward(layers, ds["x"][i], budget) for i in points)
+        return
+    import check_packed
+    for start in range(points.start, points.stop, check_packed.CHUNK):
+        chunk = range(start, min(start + check_packed.CHUNK, points.stop))
+        budget.charge(sum(NEURON * (ds["d"] + 1) for _ in chunk), "forward pass: the points")
+        scaled = [scale_point(ds["x"][i], "forward pass: the input's common denominator", budget) for i in chunk]
+        if check_packed.small_inputs(scaled, budget):
+            yield from check_packed.forward_chunk(layers, scaled, budget)
+        else:                   # one long input would widen every point's slots: point by point
+            yield from (forward(layers, ds["x"][i], budget) for i in chunk)
+
+
 def check_outputs(cert, layers, ds, points, budget):
     """Step 8 (sections 10 and 11): for every point i (of the range ``points``: section 24) and
     output o, the exact f(x_i)_o equals both outputs[i][o] and the label."""
     n, dy = ds["n"], ds["dy"]
     outputs = lst(cert["outputs"], "outputs", n)
-    for i in points:
+    for i, computed in zip(points, computed_outputs(layers, ds, points, budget)):
         claimed = [to_rat(v, f"output of point {i}", budget) for v in lst(outputs[i], f"output of point {i}", dy)]
-        computed = forward(layers, ds["x"][i], budget)
         for o in range(dy):
             (p, q), (cp, cq), (yp, yq) = computed[o], claimed[o], ds["y"][i][o]
             if (p, q) != (cp, cq) or (p, q) != (yp, yq):

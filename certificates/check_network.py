@@ -39,16 +39,21 @@ def network_fits(net, n, limits):
             raise Verdict(4, f"{where}: {m} neurons, more than --max-width={limits.width}")
         return m
 
-    neurons = 0
+    neurons, integral = 0, True
     for k, layer in enumerate(layers, 1):
         block = layer.get("residual") if isinstance(layer, dict) else None
         if isinstance(block, dict):         # residual block: inner n_in -> m, outer m -> n_in
             neurons += width(block.get("inner"), f"layer {k} inner") + width(block.get("outer"), f"layer {k} outer")
+            integral = False
         else:
             neurons += width(layer, f"layer {k}")
-    if n * neurons * NEURON > limits.work:
+            dens = layer.get("dens") if isinstance(layer, dict) else None
+            integral = integral and isinstance(dens, list) and all(v == "1" for v in dens)
+    # An integral network may be evaluated packed, at NEURON per neuron and chunk of 1000 points.
+    unit = 1 if integral else NEURON
+    if n * neurons * unit > limits.work:
         raise Verdict(4, f"work of the forward pass: N * neurons = {n} * {neurons} evaluations of at least "
-                         f"{NEURON} units each, more than --max-work={limits.work}")
+                         f"{unit} units each, more than --max-work={limits.work}")
 
 
 class Map:

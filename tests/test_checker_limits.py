@@ -329,6 +329,26 @@ def _neurons(cert):
                for m in ((L["residual"]["inner"], L["residual"]["outer"]) if "residual" in L else (L,)))
 
 
+def _integral(cert):
+    """Every entry a plain layer whose dens are all "1" (read from the JSON, as test 6 does)."""
+    return all("residual" not in L and all(v == "1" for v in L["dens"]) for L in cert["network"]["layers"])
+
+
+INTEGRAL_GOLDENS = [p for p in GOLDENS if _integral(json.loads(p.read_bytes()))]
+
+
+@pytest.mark.parametrize("path", INTEGRAL_GOLDENS, ids=[p.stem for p in INTEGRAL_GOLDENS])
+def test_static_work_bound_of_an_integral_network_is_n_times_neurons(path):
+    """Test 6 for an integral network (section 17.1): refused from list lengths alone exactly
+    below N * neurons units, with the message naming that product; at N * neurons it is not the
+    static test that answers."""
+    cert = json.loads(path.read_bytes())
+    n, s = cert["dataset"]["n"], _neurons(cert)
+    tail = assert_verdict(run_inprocess([path, "--max-work", n * s - 1]), 4)
+    assert f"N * neurons = {n} * {s} evaluations of at least 1 units" in tail
+    assert "N * neurons" not in run_inprocess([path, "--max-work", n * s])[1]
+
+
 @pytest.mark.parametrize("path", GOLDENS, ids=[p.stem for p in GOLDENS])
 def test_work_limit_is_exact_on_every_golden(path, per_neuron):
     """Every golden needs exactly the work units its run reports (the same in-process and in a
@@ -337,7 +357,8 @@ def test_work_limit_is_exact_on_every_golden(path, per_neuron):
     must be, and the layer limit is exact too."""
     cert = json.loads(path.read_bytes())
     need = needed_work(path)
-    assert cert["dataset"]["n"] * _neurons(cert) * per_neuron <= need < DEFAULT_LIMITS["work"]
+    unit = 1 if _integral(cert) else per_neuron           # section 17.1, test 6
+    assert cert["dataset"]["n"] * _neurons(cert) * unit <= need < DEFAULT_LIMITS["work"]
     assert_work_limit_is_exact(path, need)
     layers = len(cert["network"]["layers"])
     assert_verdict(run_inprocess([path, "--max-layers", layers]), 0)

@@ -151,3 +151,14 @@ def test_neuron_values_bound_and_sign_flag_are_exact(case):
     assert packed.unpack(P) == expected
     assert k == max(abs(v).bit_length() for v in expected)
     assert not nonneg or min(expected) >= 0
+
+
+def test_values_at_the_edge_of_a_word():
+    """Inputs of 63 bits whose sum needs a second word, and a hard-tanh whose z + c needs one bit
+    more than z and c (z = 3 (2^61 - 1), c = 2^62 - 1): both equal the Fraction reference."""
+    net = Network(2, (Layer.from_rationals([[1, 1]], [0], "relu"), Layer.from_rationals([[1]], [0], "identity")))
+    pts = [(Fraction(2**63 - 1), Fraction(2**62 - 1)), (Fraction(1), Fraction(1))]
+    assert forward(net, pts) == [fraction_forward(net, p) for p in pts]
+    net = Network(1, (Layer.from_rationals([[3]], [0], "hardtanh"), Layer.from_rationals([[1]], [0], "identity")))
+    pts = [(Fraction(2**61 - 1, 2**62 - 1),), (Fraction(-(2**61 - 1), 2**62 - 1),), (Fraction(1, 5),)]
+    assert forward(net, pts) == [fraction_forward(net, p) for p in pts]
