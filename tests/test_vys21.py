@@ -205,3 +205,17 @@ def test_one_flipped_bit_of_a_big_weight_is_rejected(checker, tmp_path):
     code, out = run_checker_inprocess(checker, path)
     assert code == 1, out
     assert "s REJECTED point" in out or "s REJECTED sizes" in out
+
+
+def test_stage_one_tries_finer_directions_after_the_first_draws(monkeypatch):
+    """When the first MAX_DRAWS directions all fail (here one: a given direction under which two
+    points project to the same value), the next draws use directions FINER times longer; the
+    accepted projection separates every pair by at least 2 (checked here from the points)."""
+    from exactmem.constructions import stage_one
+    monkeypatch.setattr(stage_one, "MAX_DRAWS", 1)
+    F = Fraction
+    ds = Dataset(((F(0), F(0)), (F(1), F(-1)), (F(2), F(5))), (1, 2, 1), "classification", 2).validate()
+    w, b, z, record = stage_one.stage1_projection(ds, direction=[1, 1])
+    assert record["draws"] == 2 and max(abs(c) for c in record["v"]) > 4 * 4096
+    proj = sorted(sum(wi * xi for wi, xi in zip(w, p)) + b for p in ds.points)
+    assert proj == sorted(z) and all(hi - lo >= 2 for lo, hi in zip(proj, proj[1:]))

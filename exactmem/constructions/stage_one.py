@@ -28,6 +28,12 @@ from ..gadgets import Expr, RegisterNet
 
 PI_LOWER = Fraction(314159, 100000)
 MAX_DRAWS = 64
+# Draws after the first MAX_DRAWS take coordinates this many times longer: on 10^5 points of a
+# 2^-16 grid, projections on the short directions coincide for some pair in most draws (about
+# N^2 / 2 pairs share ~10^10 possible values); the theorem's direction is continuous, and a finer
+# integer direction is closer to it. The first MAX_DRAWS draws are unchanged, so every certificate
+# that succeeded before is the same.
+FINER = 1 << 16
 
 
 def class_labels(ds: Dataset, construction: str = "vys21") -> tuple[list, int]:
@@ -59,7 +65,8 @@ def stage1_projection(ds: Dataset, seed: int = 0, direction=None):
     distance.  A user ``direction`` is tried first (then random draws).  Returns (w, b, z, record).
 
     Raises DataError when two points coincide, ConstructionError for a malformed ``direction``
-    or when no draw within MAX_DRAWS keeps the range below R_lo.
+    or when no draw within 2 * MAX_DRAWS keeps the range below R_lo (the second MAX_DRAWS draws
+    use directions FINER times longer).
     """
     n, d = ds.n, ds.d
     r = ds.radius_upper()
@@ -73,11 +80,12 @@ def stage1_projection(ds: Dataset, seed: int = 0, direction=None):
     rng = random.Random(seed)
     if direction is not None and (len(direction) != d or not all(isinstance(c, int) for c in direction)):
         raise ConstructionError(f"--direction needs {d} integers, got {direction}")
-    for draw in range(1, MAX_DRAWS + 1):
+    for draw in range(1, 2 * MAX_DRAWS + 1):
         if draw == 1 and direction is not None:
             v = list(direction)
         else:
-            v = [sum(rng.randint(-4096, 4096) for _ in range(4)) for _ in range(d)]
+            span = 4096 if draw <= MAX_DRAWS else 4096 * FINER
+            v = [sum(rng.randint(-span, span) for _ in range(4)) for _ in range(d)]
         if not any(v):
             continue
         p = [sum(c * x for c, x in zip(v, pt)) for pt in ds.points]
@@ -104,7 +112,7 @@ def stage1_projection(ds: Dataset, seed: int = 0, direction=None):
             record = {"draws": draw, "v": v, "alpha_exponent": e, "gap": gap * alpha if gap else None,
                       "z_max": z_max, "R_lower": R_lo, "r_upper": r, "delta_lower": delta}
             return w, b, z, record
-    raise ConstructionError(f"Stage I: no direction within {MAX_DRAWS} draws gave range <= R "
+    raise ConstructionError(f"Stage I: no direction within {2 * MAX_DRAWS} draws gave range <= R "
                             f"(R_lo = {float(R_lo):.4g}); try another --seed")
 
 
