@@ -151,24 +151,34 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file, workers=1
 def forward(network, points, on_chunk=None, workers: int = 1) -> list:
     """The exact forward pass (:func:`exactmem.engine.forward`); ``on_chunk(done, total)`` after
     each chunk of points, for a progress bar.  The values are the engine's, untouched.  With
-    ``workers`` > 1 the points are split into that many consecutive parts, evaluated in as many
-    processes (points never interact), and the outputs joined in order."""
+    ``workers`` > 1 the chunks (points never interact) go to that many processes, each of which
+    receives the network once, and the outputs are joined in the points' order."""
     chunk = engine.CHUNK                                 # read now: tests shrink it
     if workers <= 1 or len(points) < 2:
         return engine.forward(network, points, chunk=chunk, on_chunk=on_chunk)
     from concurrent.futures import ProcessPoolExecutor
 
-    bounds = [len(points) * k // workers for k in range(workers + 1)]
-    parts = [points[a:b] for a, b in zip(bounds, bounds[1:]) if a < b]
-    out, done = [], 0
-    with ProcessPoolExecutor(max_workers=len(parts)) as pool:
-        for part, values in zip(parts, pool.map(engine.forward, [network] * len(parts), parts,
-                                                [None] * len(parts), [chunk] * len(parts))):
+    parts = [points[a:a + chunk] for a in range(0, len(points), chunk)]
+    out = []
+    with ProcessPoolExecutor(max_workers=min(workers, len(parts)), initializer=_hold_network,
+                             initargs=(network, chunk)) as pool:
+        for values in pool.map(_forward_part, parts):
             out += values
-            done += len(part)
             if on_chunk is not None:
-                on_chunk(done, len(points))
+                on_chunk(len(out), len(points))
     return out
+
+
+_WORKER = {}
+
+
+def _hold_network(network, chunk: int) -> None:
+    """A worker process's copy of the network, sent once when the process starts."""
+    _WORKER.update(network=network, chunk=chunk)
+
+
+def _forward_part(points) -> list:
+    return engine.forward(_WORKER["network"], points, chunk=_WORKER["chunk"])
 
 
 def forward_with_progress(network, points, verbose: bool, workers: int = 1) -> list:
