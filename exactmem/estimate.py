@@ -57,6 +57,12 @@ BYTES_PER_ENTRY = 160
 # values of under 256 bits (zhang17: 2.1 to 2.7 us measured, build plus check); values of b bits
 # cost (1 + b/256) times that.  Only informative (the log line): nothing is refused on time.
 NS_PER_UNIT = 3000
+# The integral constructions' networks are evaluated packed (exactmem/packed.py and the checker's
+# check_packed.py): a neuron costs a few passes over its slot, bits/64 + 1 words per point.
+# Measured, build and check together, per neuron-point-word of the model's units and bits:
+# vys21 18 ns at N = 4,000, 24 ns at N = 16,000; the model counts 80.
+PACKED = ("vys21", "vys21-depth", "yy26")
+NS_PER_PACKED_WORD = 80
 
 
 def _entry_bytes(bits: int) -> int:
@@ -204,7 +210,8 @@ def estimate(construction_id: str, n: int, d: int, dy: int = 1, classes: int | N
     memory = BASE_BYTES + the dataset (BYTES_PER_COORDINATE per coordinate and label,
     BYTES_PER_POINT per point) + the forward pass's widest block (width x min(N, chunk) entries
     of :func:`_entry_bytes`) + the network and the outputs three times over (ints, text, bytes:
-    64 bytes + bits/8 per number).  seconds = N x units x NS_PER_UNIT x (1 + bits/256).  Both
+    64 bytes + bits/8 per number).  seconds = N x units x NS_PER_UNIT x (1 + bits/256), or for
+    the packed (integral) constructions N x units x NS_PER_PACKED_WORD x (bits/64 + 1).  Both
     never decrease as N or d grows.  ``chunk``: the engine's chunk size (its ``CHUNK``)."""
     n, d, dy = max(int(n), 1), max(int(d), 1), max(int(dy), 1)
     shape = _shape(construction_id, n, d, dy, classes, dict(options or {}))
@@ -213,7 +220,10 @@ def estimate(construction_id: str, n: int, d: int, dy: int = 1, classes: int | N
     forward = shape.width * min(n, max(int(chunk), 1)) * _entry_bytes(shape.bits)
     network = 3 * (shape.params + n * out) * (64 + shape.bits // 8)
     memory = BASE_BYTES + dataset + forward + network
-    seconds = n * shape.units * NS_PER_UNIT * (256 + shape.bits) // (256 * 10 ** 9)
+    if construction_id in PACKED:
+        seconds = n * shape.units * NS_PER_PACKED_WORD * (shape.bits // 64 + 1) // 10 ** 9
+    else:
+        seconds = n * shape.units * NS_PER_UNIT * (256 + shape.bits) // (256 * 10 ** 9)
     return Estimate(memory, seconds, shape.note)
 
 
