@@ -51,11 +51,11 @@ HERE = os.path.dirname(os.path.realpath(__file__))
 if HERE not in sys.path:
     sys.path.append(HERE)
 
-from check_base import (DEFAULT_LIMITS, NEURON, SUPPORTED_MAJOR, SUPPORTED_MINOR, VERDICTS, Budget, Limits,  # noqa: E402
+from check_base import (DEFAULT_LIMITS, SUPPORTED_MAJOR, SUPPORTED_MINOR, VERDICTS, Budget, Limits,  # noqa: E402
                         Verdict, canonical, count, fmt, is_sha256, lst, malformed, need, parse_json, read_bytes,
                         rejected, same_json, str_field, to_rat)
 from check_claims import LazyEnv, check_claims, claim_list  # noqa: E402
-from check_network import data_fits, forward, load_network, network_fits, recompute_sizes, scale_point  # noqa: E402
+from check_network import data_fits, forward, load_network, network_fits, recompute_sizes, start_point  # noqa: E402
 from check_theorems import check_theorem  # noqa: E402
 
 CHECKER_VERSION = "1.3"
@@ -331,8 +331,7 @@ def computed_outputs(layers, ds, points, budget):
     import check_packed
     for start in range(points.start, points.stop, check_packed.CHUNK):
         chunk = range(start, min(start + check_packed.CHUNK, points.stop))
-        budget.charge(sum(NEURON * (ds["d"] + 1) for _ in chunk), "forward pass: the points")
-        scaled = [scale_point(ds["x"][i], "forward pass: the input's common denominator", budget) for i in chunk]
+        scaled = [start_point(ds["x"][i], budget) for i in chunk]
         if check_packed.small_inputs(scaled, budget):
             yield from check_packed.forward_chunk(layers, scaled, budget)
         else:                   # one long input would widen every point's slots: point by point

@@ -271,8 +271,7 @@ def forward(entries, x, budget):
     is (W_j . a + b_j c) / (den_j c), activated on the numerator, reduced, and the layer's new
     common denominator is the lcm of the reduced ones.  A residual block adds its output to
     its input (over the lcm of the two denominators)."""
-    budget.charge(NEURON * (len(x) + 1), "forward pass: a point")
-    a, c = scale_point(x, "forward pass: the input's common denominator", budget)
+    a, c = start_point(x, budget)
     for entry in entries:
         if len(entry) == 1:
             a, c = apply_layer(entry[0], a, c, budget)
@@ -281,6 +280,17 @@ def forward(entries, x, budget):
             (a, a1), c = over_common_denominator([[(u, c) for u in a], [(v, c1) for v in a1]],
                                                  "forward pass: a residual sum", budget)
             a = [u + v for u, v in zip(a, a1)]     # additions: linear in the values just charged
+    return reduce_outputs(a, c, budget)
+
+
+def start_point(x, budget):
+    """A point's own charge and its values as integers over one denominator: (a, c)."""
+    budget.charge(NEURON * (len(x) + 1), "forward pass: a point")
+    return scale_point(x, "forward pass: the input's common denominator", budget)
+
+
+def reduce_outputs(a, c, budget):
+    """The outputs a / c in lowest terms, [(num, den)], each gcd charged before it runs."""
     out = []
     cb = c.bit_length()
     for v in a:

@@ -17,9 +17,8 @@ Every operation on a packed integer is one pass over it, charged before it runs.
 Standard library, check_base and check_network only; never imports exactmem or check.py.
 """
 
-import math
-
-from check_base import NEURON, OP, div_cost, gcd_cost, int_bytes, limbs, mul_cost
+from check_base import NEURON, OP, int_bytes, limbs, mul_cost
+from check_network import reduce_outputs
 
 CHUNK = 1000                # points per packed integer (a layer's NEURON charges: >= 1 per neuron and point)
 WORD = 64                   # slot widths are whole words (so slots are whole bytes)
@@ -179,15 +178,4 @@ def forward_chunk(entries, points, budget):
             out.append((z, magnitude(z, ch, m.act == "relu", budget), m.act == "relu"))
         xs, ks, signs = [o[0] for o in out], [o[1] for o in out], [o[2] for o in out]
     values = [unpack(x, ch, budget) for x in xs]
-    result = []
-    for p, c in enumerate(cols):
-        outs = []
-        for row in values:
-            v = row[p]
-            budget.charge(gcd_cost(abs(v).bit_length(), c.bit_length()) +
-                          2 * div_cost(max(abs(v).bit_length(), c.bit_length()), c.bit_length()),
-                          "forward pass: reducing an output")
-            g = math.gcd(v, c)
-            outs.append((v // g, c // g))
-        result.append(outs)
-    return result
+    return [reduce_outputs([row[p] for row in values], c, budget) for p, c in enumerate(cols)]
