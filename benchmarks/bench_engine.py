@@ -491,13 +491,10 @@ def table_rows(rows: list) -> list:
 
 
 def slope(points) -> float | None:
-    pts = [(math.log(n), math.log(t)) for n, t in points if t and t > 0]
-    if len(pts) < 2:
-        return None
-    mx = sum(x for x, _ in pts) / len(pts)
-    my = sum(y for _, y in pts) / len(pts)
-    sxx = sum((x - mx) ** 2 for x, _ in pts)
-    return sum((x - mx) * (y - my) for x, y in pts) / sxx if sxx else None
+    """The fitted exponent of t = c N^s (the sweep's least squares on logarithms), or None."""
+    from exactmem.studies.sweep.fit import loglog_fit
+    fit = loglog_fit([n for n, _ in points], [t for _, t in points])
+    return fit["slope"] if fit else None
 
 
 def render(store: dict, png_rel: str) -> str:
@@ -557,18 +554,6 @@ def load_store(md: Path) -> dict:
     if i < 0:
         return {}
     return json.loads(text[i + len(DATA_MARK):].rsplit("-->", 1)[0])
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def plot(store: dict, png: Path) -> None:
@@ -675,6 +660,7 @@ def main():
             print(table_rows(rows)[-1], flush=True)
         store["table"] = {"machine": machine(), "command": command, "rows": rows}
     png_rel = os.path.relpath(png, md.parent)
+    from exactmem.certificate import write_atomic
     write_atomic(md, render(store, png_rel).encode())
     print("results:", md, file=sys.stderr)
     if args.scaling:
