@@ -332,9 +332,12 @@ def computed_outputs(layers, ds, points, budget):
     for start in range(points.start, points.stop, check_packed.CHUNK):
         chunk = range(start, min(start + check_packed.CHUNK, points.stop))
         scaled = [start_point(ds["x"][i], budget) for i in chunk]
-        if check_packed.small_inputs(scaled, budget):
-            yield from check_packed.forward_chunk(layers, scaled, budget)
-        else:                   # one long input would widen every point's slots: point by point
+        # one long input would widen every point's slots, and a first map that turns short inputs
+        # into long values would waste most of each product: then point by point (section 17.2)
+        outs = check_packed.forward_chunk(layers, scaled, budget) if check_packed.small_inputs(scaled, budget) else None
+        if outs is not None:
+            yield from outs
+        else:
             yield from (forward(layers, ds["x"][i], budget) for i in chunk)
 
 

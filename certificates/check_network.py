@@ -10,7 +10,7 @@ import math
 from operator import mul
 
 from check_base import (ACTIVATIONS, Verdict, MADD, NEURON, OP, div_any_cost, div_cost, gcd_cost, int_bytes, lcm_charged,
-                        lst, madd_cost, malformed, mul_cost, need, count, rejected, to_int)
+                        limbs, lst, madd_cost, malformed, mul_cost, need, count, rejected, to_int)
 
 def data_fits(n, d, limits):
     """Rule (section 17.1): at most --max-points points, and an input dimension of at most
@@ -62,14 +62,19 @@ class Map:
     the facts the cost model needs: the largest bit lengths, the number of nonzero weights, and,
     for rows that are mostly zero, the positions of their nonzero weights."""
 
-    __slots__ = ("act", "rows", "bias", "dens", "n_in", "wbits", "bbits", "dbits", "nnz", "sparse", "integral")
+    __slots__ = ("act", "rows", "bias", "dens", "n_in", "wbits", "bbits", "dbits", "nnz", "sparse", "integral",
+                 "repeat", "nnz_new")
 
-    def __init__(self, act, rows, bias, dens, n_in):
+    def __init__(self, act, rows, bias, dens, n_in, repeat=None):
         self.act, self.rows, self.bias, self.dens, self.n_in = act, rows, bias, dens, n_in
         self.wbits = max((abs(v).bit_length() for r in rows for v in r), default=0)
         self.bbits = max(abs(v).bit_length() for v in bias)
         self.dbits = max(v.bit_length() for v in dens)
         self.nnz = sum(1 for r in rows for v in r if v)
+        # repeat[j]: row j equals row j - 1 (found by repeats(), charged there); its products are
+        # row j - 1's, so the forward pass forms and charges only the nnz_new of the other rows.
+        self.repeat = repeat or [False] * len(rows)
+        self.nnz_new = sum(1 for r, again in zip(rows, self.repeat) if not again for v in r if v)
         self.integral = all(q == 1 for q in dens)
         self.sparse = []
         for r in rows:                      # (positions, weights) of a row that is mostly zero
@@ -122,7 +127,25 @@ def parse_layer(layer, where, n_in, budget):
         if g != 1:
             raise malformed(f"{where} neuron {j}: numerators and denominator share a factor (not canonical)")
         rows.append(r)
-    return Map(act, rows, bias, dens, n_in)
+    return Map(act, rows, bias, dens, n_in, repeats(rows, where, budget))
+
+
+def repeats(rows, where, budget):
+    """Rule (section 17.2, the repeat test): row j is a repeat when it equals row j - 1, weight by
+    weight; each pair compared is charged before it is, and the comparison stops at the first
+    unequal pair.  (YSJ19's trap bumps give four neurons one hyperplane's row, thousands of
+    weights of thousands of bits at dx = 3072: the forward pass forms its products once.)"""
+    out = [False]
+    for j in range(1, len(rows)):
+        same = True
+        for v, w in zip(rows[j], rows[j - 1]):
+            budget.charge(OP + 3 * limbs(max(abs(v).bit_length(), abs(w).bit_length())),
+                          f"{where} neuron {j}: the repeat test")
+            if v != w:
+                same = False
+                break
+        out.append(same)
+    return out
 
 
 def load_network(cert, d, dy, budget):
@@ -202,9 +225,10 @@ def apply_layer(m, a, c, budget):
     abits = max(c.bit_length(), max(map(abs, a)).bit_length() if a else 0)
     n_out = len(dens)
     if abits <= 64 and m.wbits <= 64 and m.bbits <= 64:      # small operands: one word each
-        budget.charge(m.nnz * (MADD + 4) + n_out * (OP + 4) + (n_out + 1) * NEURON, "forward pass: a layer's products")
+        budget.charge(m.nnz_new * (MADD + 4) + n_out * (OP + 4) + (n_out + 1) * NEURON,
+                      "forward pass: a layer's products")
     else:
-        budget.charge(m.nnz * madd_cost(m.wbits, abits) + n_out * mul_cost(m.bbits, abits) + (n_out + 1) * NEURON,
+        budget.charge(m.nnz_new * madd_cost(m.wbits, abits) + n_out * mul_cost(m.bbits, abits) + (n_out + 1) * NEURON,
                       "forward pass: a layer's products")
     zbits = max(m.wbits, m.bbits) + abits + (m.n_in + 1).bit_length()      # |z| < 2^zbits
     if zbits > 4096:
@@ -212,9 +236,10 @@ def apply_layer(m, a, c, budget):
     if m.integral:
         # Every neuron's denominator is c itself: the values stay over c, unreduced (the same
         # rationals; the outputs are reduced at the end), and no gcd or lcm is needed.
-        out = []
+        out, s = [], 0
         for j in range(n_out):
-            z = dot(m, j, a) + bias[j] * c
+            s = s if m.repeat[j] else dot(m, j, a)        # a repeat: the row before's products
+            z = s + bias[j] * c
             if act == "relu" and z < 0:
                 z = 0
             elif act == "hardtanh":
@@ -222,9 +247,10 @@ def apply_layer(m, a, c, budget):
             out.append(z)
         return out, c
     budget.charge(n_out * mul_cost(m.dbits, c.bit_length()), "forward pass: a layer's denominators")
-    nums, ds = [], []
+    nums, ds, s = [], [], 0
     for j in range(n_out):
-        z = dot(m, j, a) + bias[j] * c
+        s = s if m.repeat[j] else dot(m, j, a)
+        z = s + bias[j] * c
         D = dens[j] * c
         if act == "relu" and z < 0:
             z = 0

@@ -22,6 +22,7 @@ from check_network import reduce_outputs
 
 CHUNK = 1000                # points per packed integer (a layer's NEURON charges: >= 1 per neuron and point)
 WORD = 64                   # slot widths are whole words (so slots are whole bytes)
+MAX_WIDENING = 4            # packed only while the first map's slots are at most 4x the inputs' (17.2)
 
 
 def pass_cost(bits):
@@ -137,21 +138,31 @@ def small_inputs(points, budget):
     return all(c.bit_length() <= WORD and all(abs(v).bit_length() <= WORD for v in a) for a, c in points)
 
 
+def map_bounds(m, ks, kc, budget):
+    """The bit length t bounding every value of the map m (and its inputs) from the inputs'
+    bounds ks and kc; the row "a map's bounds" of section 17.2, charged before."""
+    kmax = max(ks + [kc])
+    budget.charge((m.nnz + len(m.dens)) * (NEURON + 2 * pass_cost(max(m.wbits, m.bbits) + kmax)),
+                  "packed forward pass: a layer's bounds")
+    return max([bound(r, b, ks, kc) for r, b in zip(m.rows, m.bias)] + ks + [kc]) + (m.act == "hardtanh")
+
+
 def forward_chunk(entries, points, budget):
-    """Outputs of the integral network at the given (a, c) points, point by point, reduced."""
+    """Outputs of the integral network at the given (a, c) points, point by point, reduced; None
+    when packing does not pay (rule of section 17.2: the first map would need slots more than
+    MAX_WIDENING times as wide as the inputs', and the chunk goes point by point)."""
     cols = [c for _, c in points]
     rows = [[a[i] for a, _ in points] for i in range(len(points[0][0]))]
     budget.charge(len(points) * (len(rows) + 1) * NEURON, "packed forward pass: the input's bounds")
     ks = [max(abs(v).bit_length() for v in row) for row in rows]
     kc = max(c.bit_length() for c in cols)
+    if slot_width(map_bounds(entries[0][0], ks, kc, budget)) > MAX_WIDENING * slot_width(max(ks + [kc]) + 1):
+        return None
     ch = Chunk(len(points), slot_width(max(ks + [kc]) + 1), budget)
     xs, C = [pack(row, ch, budget) for row in rows], pack(cols, ch, budget)
     signs = [False] * len(xs)                       # True: known >= 0 (a ReLU's output)
     for (m,) in entries:
-        kmax = max(ks + [kc])
-        budget.charge((m.nnz + len(m.dens)) * (NEURON + 2 * pass_cost(max(m.wbits, m.bbits) + kmax)),
-                      "packed forward pass: a layer's bounds")
-        top = max([bound(r, b, ks, kc) for r, b in zip(m.rows, m.bias)] + ks + [kc]) + (m.act == "hardtanh")
+        top = map_bounds(m, ks, kc, budget)
         if slot_width(top) > ch.width:
             old = ch.width
             ch = Chunk(ch.n, slot_width(top + top // 4), budget)

@@ -22,7 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import __version__
-from .data import Dataset, canonical_bytes
+from .data import Dataset, canonical_bytes, point_key
 from .errors import DataError, InternalError, UsageError
 from .gadgets import class_decoder
 from .geometry import general_position_witness
@@ -43,10 +43,12 @@ SCHEMA_ID = "https://exactmem.invalid/schema/certificate-1.json"
 
 
 def _layer_json(layer) -> dict:
+    rows: dict = {}      # a repeated row (YSJ19's trap bumps) is encoded once and shared: memory
     return {
         "activation": layer.activation,
         "dens": [encode_int(v) for v in layer.dens],
-        "weights": [[encode_int(v) for v in row] for row in layer.weights],
+        "weights": [rows[row] if row in rows else rows.setdefault(row, [encode_int(v) for v in row])
+                    for row in map(tuple, layer.weights)],
         "bias": [encode_int(v) for v in layer.bias],
     }
 
@@ -98,7 +100,7 @@ def claim_env(ds: Dataset, network, segment=None) -> dict:
         "N": ds.n, "d": ds.d, "dy": ds.dy, "hidden": network.hidden_neurons,
         "relu_hidden": int(network.hidden_activation() == "relu"),
         "hardtanh_hidden": int(network.hidden_activation() == "hardtanh"),
-        "distinct_points": int(len(set(ds.points)) == ds.n),
+        "distinct_points": int(len(set(map(point_key, ds.points))) == ds.n),
         "labels_in_unit_box": int(ds.task == "regression" and all(-1 <= v <= 1 for y in ds.labels for v in y)),
         "one_hot_labels": int(ds.task == "regression" and
                               all(sorted(y) == [0] * (len(y) - 1) + [1] for y in ds.labels)),

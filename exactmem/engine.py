@@ -13,7 +13,10 @@ the layer's rows have hundreds of unrelated 900-bit denominators (their lcm over
 price of one denominator per layer, reached 30,000+ bits on YSJ19 at N = 2000).
 A network whose every layer is plain and integral (every denominator 1, as VYS21's) is evaluated
 by exactmem/packed.py instead: one big integer per neuron holds its values at all the points of a
-chunk, so a weight costs one multiply-add for the chunk rather than one per point.
+chunk, so a weight costs one multiply-add for the chunk rather than one per point - unless its
+first layer turns small inputs into long values (YSJ19's hyperplanes at dx = 3072: 8-bit pixels,
+2,000-40,000-bit values), where slots as wide as the values would waste most of every product
+(:func:`exactmem.packed.pays`).
 The engine knows nothing about constructions.
 """
 
@@ -85,15 +88,34 @@ def _layer_values(Z: list[int], n: int, layer, L: int, cols: list[int]):
 
 
 def _prepare(layer):
-    """What a layer contributes to every chunk, built once: [W | b] as an fmpz_mat, lcm(dens)."""
-    Wb = fmpz_mat(layer.n_out, layer.n_in + 1, [v for row, b in zip(layer.weights, layer.bias) for v in (*row, b)])
-    return layer, Wb, math.lcm(*layer.dens)
+    """What a layer contributes to every chunk, built once: (layer, M, lcm(dens), first).
+
+    Usually M = [W | b] as one fmpz_mat and first is None. When some weight rows repeat (YSJ19's
+    trap bumps: four units with one hyperplane's row and four biases), M holds each distinct row
+    once, without the biases, and first[j] is the row of M that neuron j uses: the products, the
+    whole cost at dx = 3072, are then formed once per distinct row."""
+    distinct, first = {}, []
+    for row in layer.weights:
+        first.append(distinct.setdefault(tuple(row), len(distinct)))
+    if len(distinct) == len(first):
+        Wb = fmpz_mat(layer.n_out, layer.n_in + 1, [v for row, b in zip(layer.weights, layer.bias) for v in (*row, b)])
+        return layer, Wb, math.lcm(*layer.dens), None
+    W = fmpz_mat(len(distinct), layer.n_in, [v for row in distinct for v in row])
+    return layer, W, math.lcm(*layer.dens), first
 
 
 def _apply(prepared, rows, cols, n):
-    layer, Wb, L = prepared
-    A = fmpz_mat(len(rows) + 1, n, [v for row in rows for v in row] + cols)
-    return _layer_values([int(v) for v in (Wb * A).entries()], n, layer, L, cols)
+    layer, M, L, first = prepared
+    if first is None:
+        A = fmpz_mat(len(rows) + 1, n, [v for row in rows for v in row] + cols)
+        return _layer_values([int(v) for v in (M * A).entries()], n, layer, L, cols)
+    A = fmpz_mat(len(rows), n, [v for row in rows for v in row])
+    U = [int(v) for v in (M * A).entries()]
+    Z = []
+    for k, b in zip(first, layer.bias):
+        part = U[k * n:(k + 1) * n]
+        Z += [u + b * c for u, c in zip(part, cols)] if b else part
+    return _layer_values(Z, n, layer, L, cols)
 
 
 def _add(rows, cols, rows2, cols2):
@@ -124,7 +146,7 @@ def forward_integer(network: Network, points, progress=None, prepared=None) -> t
     cols = [math.lcm(*(v.denominator for v in p)) for p in points]
     rows = [[p[j].numerator * (c // p[j].denominator) for p, c in zip(points, cols)]
             for j in range(network.input_dim)]
-    if integral(network):
+    if integral(network) and packed.pays(network.layers[0], rows, cols):
         return packed.evaluate(network.layers, rows, cols, progress), cols
     for k, maps in enumerate(prepared, 1):
         if len(maps) == 2:                  # a residual block: h + outer(inner(h))

@@ -85,16 +85,17 @@ def separating_hyperplane_flint(points, group: list):
     the leading columns of its RREF, so only the first min(d, r) columns are reduced (r = group
     size), and a hyperplane through the group that misses every other point also shows that no
     other point lies in the group's affine hull.  Cost: one (r-1) x r RREF and one N x nnz(a)
-    integer product, instead of a d x d Fraction basis (claims at dx = 3072, docs/ysj19.md)."""
+    integer product, instead of a d x d Fraction basis (claims at dx = 3072, docs/ysj19.md).
+    Returns (a, c, [a.x_j - c for every point j]): the product's values, which the margin reuses."""
     d, r, n = len(points[0]), len(group), len(points)
     base = points[group[0]]
     if r == 1:
         a = (1,) + (0,) * (d - 1)
     else:
         m = min(d, r)                       # rank <= r - 1: a free column among the first r
-        rows = [[Fraction(points[i][k]) - Fraction(base[k]) for k in range(m)] for i in group[1:]]
-        L = lcm(*(v.denominator for row in rows for v in row))
-        R, den, rank = fmpz_mat(r - 1, m, [int(v * L) for row in rows for v in row]).rref()
+        rows = [[points[i][k] - base[k] for k in range(m)] for i in group[1:]]      # ints or Fractions
+        L = lcm(*{v.denominator for row in rows for v in row})
+        R, den, rank = fmpz_mat(r - 1, m, [v.numerator * (L // v.denominator) for row in rows for v in row]).rref()
         R = [[int(v) for v in row] for row in R.tolist()]
         pivots = _pivots(R, rank)
         free = [k for k in range(m) if k not in set(pivots)]
@@ -109,25 +110,36 @@ def separating_hyperplane_flint(points, group: list):
     c = sum(x * y for x, y in zip(a, base))
     support = [k for k in range(d) if a[k]]
     vals = [points[j][k] for j in range(n) for k in support]
-    L = lcm(*(Fraction(x).denominator for x in vals))
+    L = lcm(*{x.denominator for x in vals})       # a set: 153 million pixels have one denominator
     X = fmpz_mat(n, len(support), [x.numerator * (L // x.denominator) for x in vals] if L > 1
-                 else [int(x) for x in vals])
+                 else [x.numerator for x in vals])
     cL = int(c * L)
     members = set(group)
     values = (X * fmpz_mat(len(support), 1, [a[k] for k in support])).entries()
     if any(values[j] == cL for j in range(n) if j not in members):
         return None
-    return a, c
+    return a, c, [Fraction(int(v) - cL, L) for v in values]
 
 
-def separating_hyperplane(points, group: list) -> tuple:
-    """(a, c) with a.x = c for the group's points and a.x != c for every other point.
+def separating_hyperplane(points, group: list, with_offsets: bool = False) -> tuple:
+    """(a, c) with a.x = c for the group's points and a.x != c for every other point; with
+    ``with_offsets``, (a, c, [a.x_j - c for every point j]) (exact; what the margin needs, and
+    already computed by the search).
 
     Raises DataError naming at most d+1 indices that are affinely dependent (a violation of
     general position) when no such hyperplane exists."""
     fast = separating_hyperplane_flint(points, group)   # the usual case, identical result
     if fast is not None:
-        return fast
+        return fast if with_offsets else fast[:2]
+    a, c = _separating_hyperplane_search(points, group)
+    if with_offsets:
+        return a, c, [sum(x * y for x, y in zip(a, p)) - c for p in points]
+    return a, c
+
+
+def _separating_hyperplane_search(points, group: list) -> tuple:
+    """The general search of :func:`separating_hyperplane` (Fraction null-space basis, then
+    lambda = 0, 1, 2, ... until the hyperplane misses every other point)."""
     d = len(points[0])
     base = points[group[0]]
     D = [[x - y for x, y in zip(points[i], base)] for i in group[1:]]

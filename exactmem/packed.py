@@ -147,6 +147,23 @@ def affine(weights, bias: int, inputs: list[Packed], C: Packed) -> Packed:
     return Packed(z, C.n, C.bits)
 
 
+# Packing pays while a slot is at most this many times as wide as the inputs' own slots: the first
+# layer's inputs are widened to the slots its outputs need, and a weight's product then costs in
+# proportion to the slot width, not to the input's length.
+MAX_WIDENING = 4
+
+
+def pays(first_layer, rows: list[list[int]], cols: list[int]) -> bool:
+    """True if the packed evaluation suits this network: its first layer's slots (from exact bounds
+    of the inputs) are at most MAX_WIDENING times as wide as the inputs'. VYS21 and YY26 keep 1x;
+    YSJ19's Cor 4.2 at dx = 3072 needs 30x at N = 2,000 (600x at 50,000): there 3072 inputs in
+    slots of thousands of bits cost more time than per-point products and gigabytes of memory."""
+    c_bits = max(c.bit_length() for c in cols)
+    bits_in = [max((abs(v).bit_length() for v in row), default=0) for row in rows]
+    top = max(needed_bits(w, b, bits_in, c_bits) for w, b in zip(first_layer.weights, first_layer.bias))
+    return slot_bits(top) <= MAX_WIDENING * slot_bits(max(bits_in + [c_bits]) + 1)
+
+
 def evaluate(layers, rows: list[list[int]], cols: list[int], progress=None) -> list[list[int]]:
     """Integral layers (every denominator 1) on the values rows[i][p] / cols[p]; returns the
     output rows over the same cols (unreduced). The slot width follows the largest bound any

@@ -462,7 +462,8 @@ def spec_forward_cost(net, x):
         m = len(ds)
         wbits = max((bl(w) for r in rows for w in r), default=0)
         bbits, dbits = max(bl(v) for v in bias), max(bl(v) for v in ds)
-        nnz = sum(1 for r in rows for w in r if w)
+        # nnz': the nonzero weights of the rows that are not repeats (a repeat equals the row above)
+        nnz = sum(1 for j, r in enumerate(rows) if not (j and r == rows[j - 1]) for w in r if w)
         A = max(bl(c), max((bl(v) for v in a), default=0))
         if A <= 64 and wbits <= 64 and bbits <= 64:
             units += nnz * (60 + 4) + m * (100 + 4) + (m + 1) * 1000
@@ -511,9 +512,11 @@ def cost_case(rng):
         m = 1 if last else rng.randint(1, 3)
         act = "identity" if last else rng.choice(("relu", "hardtanh", "identity"))
         integral = rng.random() < 0.5
-        ws, bs, ds = [], [], []
+        ws, bs, ds, row = [], [], [], None
         for _ in range(m):
-            row, bias, den = [num() for _ in range(width)], num(), 1 if integral else rng.choice((1, 2, 6, 1 << 64, 97))
+            # sometimes the row above again, with its own bias (a repeat: section 17.2)
+            row = row if row is not None and rng.random() < 0.4 else [num() for _ in range(width)]
+            bias, den = num(), 1 if integral else rng.choice((1, 2, 6, 1 << 64, 97))
             g = math.gcd(den, bias, *row) or 1
             ws.append([enc(w // g) for w in row])
             bs.append(enc(bias // g))
@@ -549,6 +552,14 @@ def test_forward_pass_charges_are_the_specification(seed):
                     break
                 want.append(spec_costs()["gcd_cost"](g.bit_length(), abs(v).bit_length()))
                 g = math.gcd(g, v)
+        # the repeat test: each row j >= 2 against row j - 1, pair by pair, OP + 3 limbs(max b)
+        # before each pair, stopping at the first unequal pair
+        rows = [[int(w, 0) for w in row] for row in layer["weights"]]
+        for j in range(1, len(rows)):
+            for v, w in zip(rows[j], rows[j - 1]):
+                want.append(100 + 3 * (max(abs(v).bit_length(), abs(w).bit_length()) // 64 + 1))
+                if v != w:
+                    break
     assert loading.charges == want
     rec = Recorder2()
     out = CHECKER.forward(entries, [(q.numerator, q.denominator) for q in map(rat, x)], rec)

@@ -37,6 +37,16 @@ def cases(draw):
     return entries, draw(st.lists(point, min_size=2, max_size=9))
 
 
+def packed_chunk(entries, scaled, budget):
+    """check_packed.forward_chunk with the widening rule off, so that these tests exercise the
+    packed mechanics (slots that widen by hundreds of bits) wherever the rule would decline."""
+    saved, check_packed.MAX_WIDENING = check_packed.MAX_WIDENING, 10**9
+    try:
+        return check_packed.forward_chunk(entries, scaled, budget)
+    finally:
+        check_packed.MAX_WIDENING = saved
+
+
 def fraction_reference(entries, x):
     a = list(x)
     for (m,) in entries:
@@ -52,7 +62,7 @@ def test_packed_equals_one_point_forward_and_fraction_reference(case):
     budget = Budget(DEFAULT_LIMITS)
     xs = [[(v.numerator, v.denominator) for v in p] for p in pts]
     scaled = [scale_point(x, "test", budget) for x in xs]
-    packed = check_packed.forward_chunk(entries, scaled, budget)
+    packed = packed_chunk(entries, scaled, budget)
     assert packed == [forward(entries, x, budget) for x in xs]
     assert packed == [fraction_reference(entries, p) for p in pts]
 
@@ -67,7 +77,7 @@ def test_slots_widen_for_a_value_shifted_up_by_500_bits():
     pts = [(Fraction(p, q),) for p in range(-4, 5) for q in (1, 3, 7)]
     budget = Budget(DEFAULT_LIMITS)
     scaled = [scale_point([(v.numerator, v.denominator) for v in p], "test", budget) for p in pts]
-    out = check_packed.forward_chunk(entries, scaled, budget)
+    out = packed_chunk(entries, scaled, budget)
     assert out == [fraction_reference(entries, p) for p in pts]
     assert all(o == [(3, 1)] for p, o in zip(pts, out) if p[0] >= 0)
 
@@ -75,7 +85,7 @@ def test_slots_widen_for_a_value_shifted_up_by_500_bits():
 def _run(entries, pts):
     budget = Budget(DEFAULT_LIMITS)
     scaled = [scale_point([(v.numerator, v.denominator) for v in p], "test", budget) for p in pts]
-    return check_packed.forward_chunk(entries, scaled, budget)
+    return packed_chunk(entries, scaled, budget)
 
 
 def test_values_at_the_edge_of_a_word():
@@ -88,3 +98,18 @@ def test_values_at_the_edge_of_a_word():
     clip_net = [[Map("hardtanh", [[3]], [0], [1], 1)], [Map("identity", [[1]], [0], [1], 1)]]
     pts = [(Fraction(2**61 - 1, 2**62 - 1),), (Fraction(-(2**61 - 1), 2**62 - 1),), (Fraction(1, 5),)]
     assert _run(clip_net, pts) == [fraction_reference(clip_net, p) for p in pts]
+
+
+def test_packing_declines_a_first_map_that_widens_short_inputs_more_than_four_times():
+    """Rule of section 17.2: slots up to 4x the inputs' are packed; wider ones are not (None: the
+    caller goes point by point), and the values are the same either way."""
+    xs = [[(v, 1)] for v in range(-5, 6)]
+    for shift, packs in ((60, True), (4 * 64 - 10, True), (4 * 64, False), (2000, False)):
+        entries = [[Map("relu", [[1 << shift]], [0], [1], 1)], [Map("identity", [[1]], [0], [1], 1)]]
+        budget = Budget(DEFAULT_LIMITS)
+        scaled = [scale_point(x, "test", budget) for x in xs]
+        out = check_packed.forward_chunk(entries, scaled, budget)
+        assert (out is not None) is packs, shift
+        assert packed_chunk(entries, scaled, budget) == [forward(entries, x, budget) for x in xs]
+        if out is not None:
+            assert out == [forward(entries, x, budget) for x in xs]

@@ -242,6 +242,17 @@ def test_fast_hyperplane_equals_the_fraction_one(data):
     assert got == want and type(got[1]) is type(want[1])
     fast = geometry.separating_hyperplane_flint(pts, list(group))
     if fast is not None:
-        a, c = fast
+        a, c, offsets = fast
         assert all(sum(x * y for x, y in zip(a, pts[i])) == c for i in group)
         assert all(sum(x * y for x, y in zip(a, pts[j])) != c for j in range(len(pts)) if j not in group)
+        # the offsets the margin reuses are a.x_j - c, recomputed here with Fractions
+        assert offsets == [sum(x * y for x, y in zip(a, p)) - c for p in pts]
+    if not isinstance(want[0], str):     # the slow path's offsets too
+        mp = pytest.MonkeyPatch()
+        mp.setattr(geometry, "separating_hyperplane_flint", lambda p, g: None)
+        try:
+            a, c, offsets = geometry.separating_hyperplane(pts, list(group), with_offsets=True)
+        finally:
+            mp.undo()
+        assert (a, c) == tuple(want)
+        assert offsets == [sum(x * y for x, y in zip(a, p)) - c for p in pts]

@@ -126,3 +126,44 @@ def test_sizes_are_computed_once_and_handed_out_as_copies():
     first["widths"].append(99)
     first["depth"] = -1
     assert net.sizes()["widths"] == [2] and net.sizes()["depth"] == 2
+
+
+@st.composite
+def networks_with_repeated_rows(draw):
+    """Layers where several neurons share one weight row and differ in their biases (YSJ19's trap
+    bumps): the engine forms each distinct row's products once and adds each neuron's bias."""
+    net, pts = draw(networks())
+    layers = []
+    for layer in net.layers:
+        W = [list(map(Fraction, row, [q] * len(row))) for row, q in zip(layer.weights, layer.dens)]
+        b = [Fraction(v, q) for v, q in zip(layer.bias, layer.dens)]
+        copies = draw(st.lists(st.integers(0, len(W) - 1), max_size=3))
+        W += [W[k] for k in copies]
+        b += [draw(rat) for _ in copies]
+        layers.append((W, b, layer.activation))
+    widened = []                                     # the next layer reads the added neurons too
+    for k, (W, b, act) in enumerate(layers):
+        if k:
+            extra = len(layers[k - 1][0]) - len(W[0])
+            W = [row + [draw(rat) for _ in range(extra)] for row in W]
+        if k == len(layers) - 1:                     # keep the output width: drop the copies
+            W, b = W[:net.layers[-1].n_out], b[:net.layers[-1].n_out]
+        widened.append(Layer.from_rationals(W, b, act))
+    return Network(net.input_dim, tuple(widened)), pts
+
+
+@given(networks_with_repeated_rows())
+def test_repeated_rows_equal_fraction_reference(case):
+    net, pts = case
+    assert forward(net, pts) == [fraction_forward(net, p) for p in pts]
+
+
+def test_repeated_rows_are_multiplied_once():
+    """Four neurons with one row, four biases: one row of products (the saving is the point)."""
+    from exactmem.engine import _prepare
+    layer = Layer.from_rationals([[1, 2, 3]] * 4 + [[0, 1, 0]], [0, 1, -1, 2, 5], "relu")
+    _, M, _, first = _prepare(layer)
+    assert (M.nrows(), M.ncols()) == (2, 3) and first == [0, 0, 0, 0, 1]
+    net = Network(3, (layer, Layer.from_rationals([[1, -1, 1, -1, 1]], [0], "identity")))
+    pts = [(Fraction(1), Fraction(-2, 3), Fraction(5)), (Fraction(-7), Fraction(0), Fraction(1, 9))]
+    assert forward(net, pts) == [fraction_forward(net, p) for p in pts]

@@ -16,6 +16,16 @@ from conftest import fraction_forward
 widths = st.sampled_from([64, 128, 192, 320])
 
 
+def packed_forward(net, pts):
+    """The outputs of packed.evaluate itself (whether or not the engine would choose it), as
+    Fractions: so the packed tests exercise the packed path even where packed.pays says no."""
+    import math
+    cols = [math.lcm(*(v.denominator for v in p)) for p in pts]
+    rows = [[p[j].numerator * (c // p[j].denominator) for p, c in zip(pts, cols)] for j in range(net.input_dim)]
+    out = packed.evaluate(net.layers, rows, cols)
+    return [tuple(Fraction(row[p], c) for row in out) for p, c in enumerate(cols)]
+
+
 @st.composite
 def slot_values(draw, limit_bits=None):
     """A slot width and values that use it up to the edge: |v| < 2^(bits - 1)."""
@@ -94,7 +104,9 @@ def integral_networks(draw):
 def test_packed_networks_equal_the_fraction_reference(case, chunk):
     net, pts = case
     assert integral(net)
-    assert forward(net, pts, chunk=chunk) == [fraction_forward(net, p) for p in pts]
+    reference = [fraction_forward(net, p) for p in pts]
+    assert forward(net, pts, chunk=chunk) == reference
+    assert packed_forward(net, pts) == reference
 
 
 def test_a_value_shifted_up_by_500_bits_and_back():
@@ -105,7 +117,7 @@ def test_a_value_shifted_up_by_500_bits_and_back():
                       Layer.from_rationals([[1, -big, big]], [0], "relu"),
                       Layer.from_rationals([[1]], [0], "identity")))
     pts = [(Fraction(p, q),) for p in range(-4, 5) for q in (1, 3, 7)]
-    assert forward(net, pts) == [fraction_forward(net, p) for p in pts]
+    assert packed_forward(net, pts) == forward(net, pts) == [fraction_forward(net, p) for p in pts]
     assert all(out == (Fraction(3),) for x, out in zip(pts, forward(net, pts)) if x[0] >= 0)
 
 
@@ -116,7 +128,7 @@ def test_carried_values_and_nonnegative_sums_skip_no_point():
                       Layer.from_rationals([[1, 0, 0], [2, 3, 1], [0, 0, 1]], [0, 4, 0], "relu"),
                       Layer.from_rationals([[1, -1, 5]], [-2], "identity")))
     pts = [(Fraction(i % 37 - 18, 1 + i % 5), Fraction(i % 11 - 5, 1 + i % 3)) for i in range(1500)]
-    assert forward(net, pts) == [fraction_forward(net, p) for p in pts]
+    assert packed_forward(net, pts) == forward(net, pts) == [fraction_forward(net, p) for p in pts]
 
 
 @st.composite
@@ -162,3 +174,17 @@ def test_values_at_the_edge_of_a_word():
     net = Network(1, (Layer.from_rationals([[3]], [0], "hardtanh"), Layer.from_rationals([[1]], [0], "identity")))
     pts = [(Fraction(2**61 - 1, 2**62 - 1),), (Fraction(-(2**61 - 1), 2**62 - 1),), (Fraction(1, 5),)]
     assert forward(net, pts) == [fraction_forward(net, p) for p in pts]
+
+
+def test_packing_is_declined_where_the_first_layer_widens_small_inputs_too_much():
+    """packed.pays: slots up to MAX_WIDENING times the inputs' are packed, wider ones are not
+    (YSJ19's hyperplanes at dx = 3072 turn 8-bit pixels into thousands of bits); the engine's
+    values are the same either way."""
+    pts = [(Fraction(v),) for v in range(-5, 6)]
+    cols = [1] * len(pts)
+    rows = [[int(p[0]) for p in pts]]
+    for shift, expected in ((60, True), (4 * 64 - 10, True), (4 * 64, False), (2000, False)):
+        layer = Layer.from_rationals([[1 << shift]], [0], "relu")
+        assert packed.pays(layer, rows, cols) is expected, shift
+        net = Network(1, (layer, Layer.from_rationals([[1]], [0], "identity")))
+        assert forward(net, pts) == [fraction_forward(net, p) for p in pts]

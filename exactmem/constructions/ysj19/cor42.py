@@ -15,7 +15,7 @@ from ...errors import ConstructionError, DataError, InternalError
 from ...gadgets import trap_bump_units, zero_rows
 from ...rational import ceil_div
 from .. import DISTINCT, Built, Claim, network_from_rational_layers
-from .groups import class_groups, margin_and_scale
+from .groups import class_groups, margin_from_offsets
 from .h3 import check_activation
 
 
@@ -88,8 +88,8 @@ def corollary_4_2(ds: Dataset, widths=None, activation: str = "relu") -> Built:
     W1, b1, W2 = [], [], [[] for _ in range(C)]
     margins = []
     for k, group in groups:
-        a, c = separating_hyperplane(ds.points, group)
-        m, K = margin_and_scale(a, c, ds.points, set(group))     # K * m >= 2: the bump vanishes off the group
+        a, c, offsets = separating_hyperplane(ds.points, group, with_offsets=True)
+        m, K = margin_from_offsets(offsets, set(group))     # K * m >= 2: the bump vanishes off the group
         K = Fraction(K)
         margins.append(str(m))
         for row, bias, w in trap_bump_units([K * v for v in a], K * c, activation):

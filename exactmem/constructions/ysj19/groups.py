@@ -33,7 +33,14 @@ def margin_and_scale(a, c, pos, members):
     The sums run over the normal's nonzero entries only: a group of r points has a normal with
     few of them when r << d (at dx = 3072 this loop was most of the build, docs/ysj19.md)."""
     support = [(k, ak) for k, ak in enumerate(a) if ak]
-    dists = [abs(sum(ak * p[k] for k, ak in support) - c) for j, p in enumerate(pos) if j not in members]
+    return margin_from_offsets([sum(ak * p[k] for k, ak in support) - c if j not in members else 0
+                                for j, p in enumerate(pos)], members)
+
+
+def margin_from_offsets(offsets, members):
+    """(m, K) of :func:`margin_and_scale` from the offsets a.x_j - c of every point j (those of
+    the group's members are not read)."""
+    dists = [abs(v) for j, v in enumerate(offsets) if j not in members]
     m = min(dists) if dists else Fraction(2)
     if m <= 0:
         raise InternalError("a moved point landed on a later hyperplane")
