@@ -258,6 +258,11 @@ def to_int(s, where, budget):
     return -v if neg else v
 
 
+# The pairs (v, 1) of the integers 0..4095, made once and shared (tuples never change): a dataset
+# of 8-bit pixels at dx = 3072 has 153 million coordinates, and a pair each took 56 bytes.
+SMALL_PAIRS = tuple((v, 1) for v in range(4096))
+
+
 def to_rat(s, where, budget):
     """RAT token -> (num, den) with den > 0, gcd 1, and den > 1 written only when needed."""
     if not isinstance(s, str):
@@ -265,7 +270,7 @@ def to_rat(s, where, budget):
     num, sep, den = s.partition("/")
     p = to_int(num, where, budget)
     if not sep:
-        return p, 1
+        return SMALL_PAIRS[p] if 0 <= p < 4096 else (p, 1)
     q = to_int(den, where, budget)
     if q > 1:
         budget.charge(gcd_cost(p.bit_length(), q.bit_length()), f"{where}: the gcd test of a RAT")

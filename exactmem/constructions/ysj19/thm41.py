@@ -30,7 +30,7 @@ from ...network import Layer, Network, ResidualBlock
 from ...projection import dot
 from ...rational import ceil_div
 from .. import DISTINCT, Built, Claim
-from .groups import class_groups, margin_and_scale
+from .groups import class_groups, margin_and_scale, margin_from_offsets
 from .h3 import check_activation
 from .thm41_shared import build_shared, shared_head
 
@@ -133,22 +133,26 @@ def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
 
     dx, G = len(X[0]), len(groups)
     s = [max(p[k] for p in X) + 1 if k < C else Fraction(0) for k in range(dx)]
-    shifted = [[v - sk for v, sk in zip(p, s)] for p in X]
+    shifted = [tuple(v - sk for v, sk in zip(p[:C], s)) + tuple(p[C:]) for p in X]     # s_k = 0 for k >= C
     blk = [p[0][0] for p in parts]
-    # Hyperplanes fixed up front: block 1 sees x, later blocks see their points at x - s.
-    planes = [separating_hyperplane(X if blk[g] == 0 else shifted, grp) for g, (_, grp) in enumerate(groups)]
-    pos = [list(p) for p in X]                       # positions at the current block's input
+    # Hyperplanes fixed up front: block 1 sees x, later blocks see their points at x - s.  Each
+    # comes with its offsets a.y_j - c at the points y it was computed on (x or x - s).
+    planes = [separating_hyperplane(X if blk[g] == 0 else shifted, grp, with_offsets=True)
+              for g, (_, grp) in enumerate(groups)]
+    # A point moves once, by its group's push B along its class coordinate k: at the input of a
+    # later block it sits at y + B e_k, where a plane of that block reads a.y - c + B a_k.
+    push = [(0, 0)] * len(X)                         # (k, B) of every point moved so far
     blocks, pushes, margins = [], [], []
     for b, width in enumerate(widths):
         units, moves = [], []
         for g in (g for g in range(G) if blk[g] == b):
             k, grp = groups[g]
-            a, c = planes[g]
+            a, c, offsets = planes[g]
             members = set(grp)
-            m, K = margin_and_scale(a, c, pos, members)
+            m, K = margin_from_offsets([o + B_ * a[k_] for o, (k_, B_) in zip(offsets, push)], members)
             B = ceil_div(max(s[k] - X[i][k] for i in grp), 1)
-            while any(dot(planes[h][0], [v + (B if t == k else 0) for t, v in enumerate(shifted[i])])
-                      == planes[h][1] for h in range(G) if blk[h] > b for i in grp):
+            # no member may land on a later block's hyperplane: a_h.(x_i - s + B e_k) != c_h
+            while any(planes[h][2][i] + B * planes[h][0][k] == 0 for h in range(G) if blk[h] > b for i in grp):
                 B += 1
             for row, bias, co in trap_bump_units([K * v for v in a], K * c, activation):
                 units.append((row, bias, [Fraction(B * co) if t == k else Fraction(0) for t in range(dx)]))
@@ -156,11 +160,9 @@ def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
             pushes.append(B)
             margins.append(m)
         blocks.append(_thm41_block(units, width, dx, activation, s if b == 0 else None))
-        if b == 0:
-            pos = [[v - sk for v, sk in zip(p, s)] for p in pos]
         for k, grp, B in moves:                       # the block's pushes, all read its input
             for i in grp:
-                pos[i][k] += B
+                push[i] = (k, B)
     info = {"shift": [str(v) for v in s], "pushes": pushes, "min_margin": str(min(margins))}
     return blocks, info
 
