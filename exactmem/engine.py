@@ -28,7 +28,7 @@ from fractions import Fraction
 from flint import fmpz_mat
 
 from . import packed
-from .network import Network, ResidualBlock
+from .network import Layer, Network, ResidualBlock
 
 
 # Below this many bits, a layer's rows are brought to one common denominator (cheap, columns
@@ -118,12 +118,30 @@ def _apply(prepared, rows, cols, n):
     return _layer_values(Z, n, layer, L, cols)
 
 
-def _add(rows, cols, rows2, cols2):
-    """Entrywise sum of two states, over the columns' lcm denominators (residual connection)."""
+def _add(rows, cols, active, rows2, cols2):
+    """rows + rows2 entrywise (a residual connection), over the columns' lcm denominators; rows2
+    holds only the ``active`` rows (the others add 0). A row that adds 0 is kept as it is when no
+    column's denominator changes - YSJ19's blocks at dx = 3072 change 10 of 3072 coordinates."""
     new = [math.lcm(a, b) for a, b in zip(cols, cols2)]
-    out = [[x * (c // a) + y * (c // b) for x, y, a, b, c in zip(r1, r2, cols, cols2, new)]
-           for r1, r2 in zip(rows, rows2)]
+    same = new == cols
+    out = list(rows) if same else [[x * (c // a) for x, a, c in zip(r1, cols, new)] for r1 in rows]
+    for t, r2 in zip(active, rows2):
+        out[t] = [x * (c // a) + y * (c // b) for x, y, a, b, c in zip(rows[t], r2, cols, cols2, new)]
     return out, new
+
+
+def _prepare_block(block):
+    """(inner, outer, active): the outer map keeps only its active rows (a nonzero weight or bias);
+    the others add 0 to the stream. active is None when every row is active."""
+    outer = block.outer
+    active = [t for t in range(outer.n_out) if outer.bias[t] or any(outer.weights[t])]
+    if len(active) == outer.n_out:
+        return _prepare(block.inner), _prepare(outer), list(range(outer.n_out))
+    if not active:
+        return None, None, []
+    sub = Layer(tuple(outer.weights[t] for t in active), tuple(outer.bias[t] for t in active),
+                tuple(outer.dens[t] for t in active), outer.activation)
+    return _prepare(block.inner), _prepare(sub), active
 
 
 def integral(network: Network) -> bool:
@@ -133,8 +151,7 @@ def integral(network: Network) -> bool:
 
 def _prepare_network(network: Network) -> list[tuple]:
     """Per entry, its prepared maps: (plain,) or (inner, outer) for a residual block."""
-    return [(_prepare(e.inner), _prepare(e.outer)) if isinstance(e, ResidualBlock) else (_prepare(e),)
-            for e in network.layers]
+    return [_prepare_block(e) if isinstance(e, ResidualBlock) else (_prepare(e),) for e in network.layers]
 
 
 def forward_integer(network: Network, points, progress=None, prepared=None) -> tuple[list[list[int]], list[int]]:
@@ -149,10 +166,11 @@ def forward_integer(network: Network, points, progress=None, prepared=None) -> t
     if integral(network) and packed.pays(network.layers[0], rows, cols):
         return packed.evaluate(network.layers, rows, cols, progress), cols
     for k, maps in enumerate(prepared, 1):
-        if len(maps) == 2:                  # a residual block: h + outer(inner(h))
-            r1, c1 = _apply(maps[0], rows, cols, n)
-            r2, c2 = _apply(maps[1], r1, c1, n)
-            rows, cols = _add(rows, cols, r2, c2)
+        if len(maps) == 3:                  # a residual block: h + outer(inner(h))
+            if maps[2]:                     # (an outer map of zero rows adds nothing)
+                r1, c1 = _apply(maps[0], rows, cols, n)
+                r2, c2 = _apply(maps[1], r1, c1, n)
+                rows, cols = _add(rows, cols, maps[2], r2, c2)
         else:
             rows, cols = _apply(maps[0], rows, cols, n)
         if progress:

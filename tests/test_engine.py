@@ -167,3 +167,29 @@ def test_repeated_rows_are_multiplied_once():
     net = Network(3, (layer, Layer.from_rationals([[1, -1, 1, -1, 1]], [0], "identity")))
     pts = [(Fraction(1), Fraction(-2, 3), Fraction(5)), (Fraction(-7), Fraction(0), Fraction(1, 9))]
     assert forward(net, pts) == [fraction_forward(net, p) for p in pts]
+
+
+@st.composite
+def residual_networks(draw):
+    """Residual blocks h + outer(inner(h)) whose outer map leaves some coordinates alone (zero
+    row, zero bias: YSJ19's blocks touch 10 of 3072) or all of them, then an identity head."""
+    from exactmem.network import ResidualBlock
+    d = draw(st.integers(1, 4))
+    entries = []
+    for _ in range(draw(st.integers(1, 3))):
+        m = draw(st.integers(1, 3))
+        inner = Layer.from_rationals([[draw(rat) for _ in range(d)] for _ in range(m)],
+                                     [draw(rat) for _ in range(m)], draw(st.sampled_from(["relu", "hardtanh"])))
+        touched = draw(st.lists(st.booleans(), min_size=d, max_size=d))
+        outer = Layer.from_rationals([[draw(rat) for _ in range(m)] if t else [0] * m for t in touched],
+                                     [draw(rat) if t else 0 for t in touched], "identity")
+        entries.append(ResidualBlock(inner, outer))
+    entries.append(Layer.from_rationals([[draw(rat) for _ in range(d)]], [draw(rat)], "identity"))
+    pts = draw(st.lists(st.tuples(*[rat] * d), min_size=1, max_size=6))
+    return Network(d, tuple(entries)), pts
+
+
+@given(residual_networks())
+def test_residual_blocks_that_touch_few_coordinates_equal_fraction_reference(case):
+    net, pts = case
+    assert forward(net, pts) == [fraction_forward(net, p) for p in pts]

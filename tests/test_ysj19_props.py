@@ -206,3 +206,24 @@ def test_thm41_engine_agrees_with_the_fraction_reference():
     ds = random_dataset(n=12, d=3, classes=2, seed=4)
     net = ysj19.theorem_4_1(ds).network
     assert forward(net, ds.points) == [fraction_forward(net, p) for p in ds.points]
+
+
+def test_margins_past_4300_digits_are_recorded_in_hex():
+    """At dx = 3072 a group's hyperplane has 20,000-bit entries, and str() of its margin hit
+    CPython's 4,300-digit limit (a traceback at N = 20,000). Huge coordinates reach the same
+    sizes on a few points: the build completes and info holds canonical tokens."""
+    from fractions import Fraction
+    from exactmem.constructions.ysj19 import corollary_4_2, theorem_4_1
+    from exactmem.data import Dataset
+    from exactmem.rational import decode_rat
+    big = 10 ** 5000
+    pts = ((Fraction(0), Fraction(0)), (Fraction(big), Fraction(1)), (Fraction(3), Fraction(big + 7)),
+           (Fraction(2 * big + 1), Fraction(5 * big)))
+    ds = Dataset(pts, (1, 2, 1, 2), "classification", 2).validate()
+    for built in (corollary_4_2(ds), theorem_4_1(ds)):
+        token = built.info["min_margin"]
+        assert decode_rat(token) > 0
+        assert decode_rat(token).numerator.bit_length() > 4300 * 3 or "/" in token
+    for cid in ("ysj19-cor4.2", "ysj19-thm4.1"):         # and the certificate is written
+        cert = certify_dataset(cid, ds)
+        assert cert["certificate_sha256"]

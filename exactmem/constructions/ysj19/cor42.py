@@ -13,7 +13,7 @@ from fractions import Fraction
 from ...data import Dataset
 from ...errors import ConstructionError, DataError, InternalError
 from ...gadgets import trap_bump_units, zero_rows
-from ...rational import ceil_div
+from ...rational import ceil_div, encode_rat
 from .. import DISTINCT, Built, Claim, network_from_rational_layers
 from .groups import class_groups, margin_from_offsets
 from .h3 import check_activation
@@ -91,7 +91,7 @@ def corollary_4_2(ds: Dataset, widths=None, activation: str = "relu") -> Built:
         a, c, offsets = separating_hyperplane(ds.points, group, with_offsets=True)
         m, K = margin_from_offsets(offsets, set(group))     # K * m >= 2: the bump vanishes off the group
         K = Fraction(K)
-        margins.append(str(m))
+        margins.append(m)
         for row, bias, w in trap_bump_units([K * v for v in a], K * c, activation):
             W1.append(row)
             b1.append(bias)
@@ -114,7 +114,7 @@ def corollary_4_2(ds: Dataset, widths=None, activation: str = "relu") -> Built:
     info = {"groups": len(groups), "units_used": len(W1) - (width - need), "width_rule": rule,
             "general_position": "construction-level test passed (every group's affine hull misses all "
                                 "other points; docs/ysj19.md)",
-            "min_margin": min(margins, key=Fraction) if margins else None}
+            "min_margin": encode_rat(min(margins)) if margins else None}     # hex past 2^53: no str() limit
     built = Built(net, claims, {"activation": activation, "widths": [width]}, info)
     built.dataset = ds.one_hot()
     return built

@@ -28,7 +28,7 @@ from ...gadgets import (Expr, RegisterNet, hardtanh_step, hardtanh_step_value, s
                         trap_bump, trap_bump_units)
 from ...network import Layer, Network, ResidualBlock
 from ...projection import dot
-from ...rational import ceil_div
+from ...rational import ceil_div, encode_rat
 from .. import DISTINCT, Built, Claim
 from .groups import class_groups, margin_and_scale, margin_from_offsets
 from .h3 import check_activation
@@ -163,7 +163,7 @@ def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
         for k, grp, B in moves:                       # the block's pushes, all read its input
             for i in grp:
                 push[i] = (k, B)
-    info = {"shift": [str(v) for v in s], "pushes": pushes, "min_margin": str(min(margins))}
+    info = {"shift": [encode_rat(v) for v in s], "pushes": pushes, "min_margin": encode_rat(min(margins))}
     return blocks, info
 
 
@@ -224,8 +224,8 @@ def _thm41_line(X, groups, C: int, widths, seg_of, parts, activation: str):
             for i in grp:
                 pos[i] = [p + B * vi for p, vi in zip(pos[i], v)]
     blocks = [_thm41_block(units[b], width, dx, activation) for b, width in enumerate(widths)]
-    info = {"w": [str(v) for v in w], "thresholds": [str(v) for v in T], "pushes": pushes,
-            "min_margin": str(min(margins))}
+    info = {"w": [encode_rat(v) for v in w], "thresholds": [encode_rat(v) for v in T], "pushes": pushes,
+            "min_margin": encode_rat(min(margins))}
     return blocks, (w, T), info
 
 

@@ -34,6 +34,7 @@ from ...errors import ConstructionError, DataError, InternalError
 from ...gadgets import (Expr, RegisterNet, hardtanh_step, hardtanh_step_value, step_pair, step_value,
                         trap_bump_units)
 from ...projection import dot
+from ...rational import encode_rat
 from .groups import margin_and_scale
 
 
@@ -191,8 +192,8 @@ def build_shared(X, groups, C: int, widths, activation: str, block_factory):
         pushes.append(str(B))
         margins.append(m)
     blocks = [block_factory([(u[0], u[1], u[2]) for u in units[b]], wd) for b, wd in enumerate(widths)]
-    info = {"w": [str(v) for v in w], "thresholds": [str(v) for v in T], "pushes": pushes,
-            "unpushed_class": k0 + 1, "min_margin": str(min(margins)) if margins else None,
+    info = {"w": [encode_rat(v) for v in w], "thresholds": [encode_rat(v) for v in T], "pushes": pushes,
+            "unpushed_class": k0 + 1, "min_margin": encode_rat(min(margins)) if margins else None,
             "layout": [{"group": g + 1, "blocks": [blk + 1 for blk, _ in parts[g]]} for g in range(G)]}
     return blocks, (w, T, order, k0), info
 
