@@ -145,21 +145,28 @@ def check_canonical(data, cert):
 # ---------------------------------------------------------------------------------------------
 # Step 3: the dataset
 
+def sibling_file(ds, key, cert_dir, allow_symlink):
+    """Section 8: dataset.file or dataset.lines names a regular file beside the certificate (a
+    symbolic link only with --allow-dataset-symlink); returns (name, path)."""
+    name = str_field(ds[key], f"dataset.{key}")
+    if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}", name):
+        raise malformed(f"dataset.{key}: must be a plain file name beside the certificate ([A-Za-z0-9._-])")
+    path = os.path.join(cert_dir, name)
+    if os.path.islink(path) and not allow_symlink:
+        raise Verdict(5, f"dataset file {name} is a symbolic link; not followed without "
+                         f"--allow-dataset-symlink")
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise Verdict(5, f"dataset file {name} is not a regular file")
+    return name, path
+
+
 def dataset_body(ds, cert_dir, budget, allow_symlink):
-    """Section 8: the inline body, or a regular file beside the certificate in canonical form
-    (a symbolic link only with --allow-dataset-symlink); returns (body, its SHA-256)."""
+    """Section 8: the inline body, or a regular file beside the certificate in canonical form;
+    returns (body, its SHA-256)."""
     if "file" not in ds:
         return ds["inline"], hashlib.sha256(canonical(ds["inline"])).hexdigest()
-    name = str_field(ds["file"], "dataset.file")
-    if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}", name):
-        raise malformed("dataset.file: must be a plain file name beside the certificate ([A-Za-z0-9._-])")
-    path = os.path.join(cert_dir, name)
+    name, path = sibling_file(ds, "file", cert_dir, allow_symlink)
     try:
-        if os.path.islink(path) and not allow_symlink:
-            raise Verdict(5, f"dataset file {name} is a symbolic link; not followed without "
-                             f"--allow-dataset-symlink")
-        if os.path.exists(path) and not os.path.isfile(path):
-            raise Verdict(5, f"dataset file {name} is not a regular file")
         raw = read_bytes(path, budget)
     except OSError as e:
         raise Verdict(5, f"cannot read dataset file {name}: {e.strerror}")
@@ -170,27 +177,41 @@ def dataset_body(ds, cert_dir, budget, allow_symlink):
     return body, digest
 
 
-def load_dataset(cert, cert_dir, budget, allow_symlink=False):
+def load_dataset(cert, cert_dir, budget, allow_symlink=False, minor=0):
     """Step 3 (section 8): the dataset's digest equals dataset.sha256; N points of d rationals;
-    class labels are integers in 1..C (dy = 1), regression labels dy rationals each."""
+    class labels are integers in 1..C (dy = 1), regression labels dy rationals each.  From
+    format 1.4 on, the body may be a lines file, read a point at a time (check_lines.py)."""
     ds = cert["dataset"]
-    where = "file" if isinstance(ds, dict) and "file" in ds else "inline"
+    where = "inline"
+    if isinstance(ds, dict):
+        where = "file" if "file" in ds else ("lines" if "lines" in ds and minor >= 4 else "inline")
     need(ds, ("sha256", "n", "d", "dy", where), "dataset")
     if not is_sha256(ds["sha256"]):
         raise malformed("dataset.sha256: expected 64 lowercase hex digits")
     n, d, dy = count(ds["n"], "dataset.n", 1), count(ds["d"], "dataset.d", 1), count(ds["dy"], "dataset.dy", 1)
-    body, digest = dataset_body(ds, cert_dir, budget, allow_symlink)
-    if digest != ds["sha256"]:
-        raise rejected(f"dataset sha256 mismatch: computed {digest}, certificate says {str(ds['sha256'])[:64]}")
-    need(body, ("task", "classes", "points", "labels"), "dataset body")
-    task = body["task"]
-    points = lst(body["points"], "dataset.points", n)
-    labels = lst(body["labels"], "dataset.labels", n)
-    xs = [[to_rat(v, f"dataset point {i}", budget) for v in lst(p, f"dataset point {i}", d)]
-          for i, p in enumerate(points)]
+    if where == "lines":
+        import check_lines
+        name, path = sibling_file(ds, "lines", cert_dir, allow_symlink)
+        try:
+            task, classes_field, labels, xs, digest = check_lines.read_lines(path, name, n, d, budget)
+        except OSError as e:
+            raise Verdict(5, f"cannot read dataset file {name}: {e.strerror}")
+        if digest != ds["sha256"]:
+            raise rejected(f"dataset sha256 mismatch: computed {digest}, certificate says {str(ds['sha256'])[:64]}")
+        labels = lst(labels, "dataset.labels", n)
+    else:
+        body, digest = dataset_body(ds, cert_dir, budget, allow_symlink)
+        if digest != ds["sha256"]:
+            raise rejected(f"dataset sha256 mismatch: computed {digest}, certificate says {str(ds['sha256'])[:64]}")
+        need(body, ("task", "classes", "points", "labels"), "dataset body")
+        task, classes_field = body["task"], body["classes"]
+        points = lst(body["points"], "dataset.points", n)
+        labels = lst(body["labels"], "dataset.labels", n)
+        xs = [[to_rat(v, f"dataset point {i}", budget) for v in lst(p, f"dataset point {i}", d)]
+              for i, p in enumerate(points)]
     ys = []
     if task == "classification":
-        classes = count(body["classes"], "dataset.classes", 1)
+        classes = count(classes_field, "dataset.classes", 1)
         if dy != 1:
             raise malformed("dataset.dy: classification data has dy = 1")
         for i, c in enumerate(labels):
@@ -200,13 +221,13 @@ def load_dataset(cert, cert_dir, budget, allow_symlink=False):
                 raise rejected(f"dataset point {i}: class label {c!r} outside 1..{classes}")
             ys.append([(c, 1)])
     elif task == "regression":
-        if body["classes"] is not None:
+        if classes_field is not None:
             raise malformed("dataset.classes: must be null for regression")
         for i, y in enumerate(labels):
             ys.append([to_rat(v, f"dataset label {i}", budget) for v in lst(y, f"dataset label {i}", dy)])
     else:
         raise malformed(f"dataset.task: unknown task {str(task)[:30]!r}")
-    return {"task": task, "classes": body["classes"] or 0, "x": xs, "y": ys, "n": n, "d": d, "dy": dy,
+    return {"task": task, "classes": classes_field or 0, "x": xs, "y": ys, "n": n, "d": d, "dy": dy,
             "sha256": digest}
 
 
@@ -403,7 +424,7 @@ def check(path, budget, allow_dataset_symlink=False, range_text=None, receipts=N
     check_static_limits(cert, budget.limits)
     check_canonical(data, cert)
     cert_dir = os.path.dirname(os.path.abspath(path)) if path != "-" else "."
-    ds = load_dataset(cert, cert_dir, budget, allow_dataset_symlink)             # 3
+    ds = load_dataset(cert, cert_dir, budget, allow_dataset_symlink, minor)      # 3
     evaluation, width = load_evaluation(cert, ds)
     layers = load_network(cert, ds["d"], width, budget)                          # 4
     segment = load_segment(cert, ds["d"], budget)

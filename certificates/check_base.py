@@ -14,7 +14,7 @@ import sys
 import time
 from collections import namedtuple
 
-SUPPORTED_MAJOR, SUPPORTED_MINOR = 1, 3
+SUPPORTED_MAJOR, SUPPORTED_MINOR = 1, 4
 ACTIVATIONS = ("relu", "hardtanh", "identity")
 VERDICTS = {0: "VERIFIED", 1: "REJECTED", 2: "MALFORMED", 3: "UNSUPPORTED", 4: "RESOURCE", 5: "USAGE"}
 

@@ -24,8 +24,8 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from .certificate import (certificate_bytes, dataset_file_bytes, dataset_from_json, load_certificate,
-                          network_from_json, write_atomic)
+from .certificate import (certificate_bytes, dataset_from_json, load_certificate, network_from_json, write_atomic,
+                          write_dataset_file)
 from .checker import run_checker
 from .constructions import registry
 from .data import TASKS, Dataset
@@ -445,7 +445,8 @@ class Certificate:
 
     # -- checking and writing ----------------------------------------------------------------
     def _data_file(self):
-        return self._cert.get("dataset", {}).get("file")
+        place = self._cert.get("dataset", {})
+        return place.get("file") or place.get("lines")
 
     def check(self, **limits) -> Verdict:
         """Run the independent checker (``python3 -I -S check.py`` in its own interpreter) on
@@ -463,7 +464,7 @@ class Certificate:
             path = Path(folder) / "certificate.json"
             data_file = self._data_file()
             if data_file:
-                write_atomic(Path(folder) / data_file, dataset_file_bytes(self.dataset))
+                write_dataset_file(Path(folder) / data_file, self.dataset)
             write_atomic(path, self.to_bytes())
             code, line = run_checker(path, quiet=True, capture=True, extra=extra)
         return Verdict(code, line)
@@ -480,7 +481,7 @@ class Certificate:
         data_file = self._data_file()
         if not verify:
             if data_file:
-                write_atomic(out.with_name(data_file), dataset_file_bytes(self.dataset))
+                write_dataset_file(out.with_name(data_file), self.dataset)
             write_atomic(out, self.to_bytes())
             return
         try:

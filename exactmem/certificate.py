@@ -141,6 +141,8 @@ def _general_position(ds: Dataset) -> int:
 
 
 def format_version(claims: list, body: dict) -> str:
+    if "lines" in body.get("dataset", {}):     # format 1.4: the dataset in a lines file, read a point at a time
+        return "1.4"
     if "evaluation" in body:            # format 1.3: an evaluation certificate (imported models)
         return "1.3"
     names = {t for c in claims for t in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", c["statement"])}
@@ -270,8 +272,7 @@ def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: d
         "generator": {"name": "exactmem", "version": __version__},
         "construction": {**construction, "params": json_safe(built.params)},
         "recipe": json_safe(recipe),
-        "dataset": {"sha256": ds.digest(), "n": ds.n, "d": ds.d, "dy": ds.dy,
-                    **({"file": data_file} if data_file else {"inline": ds.body()})},
+        "dataset": {"sha256": ds.digest(), "n": ds.n, "d": ds.d, "dy": ds.dy, **_dataset_place(ds, data_file)},
         "network": network_json(net),
         "outputs": [[encode_rat(v) for v in out] for out in outputs],
         "sizes": net.sizes(),
@@ -287,9 +288,30 @@ def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: d
     return body
 
 
+def is_lines_file(name: str | None) -> bool:
+    """A sibling dataset file named *.jsonl is written as lines (format 1.4), any other as one
+    canonical JSON body."""
+    return bool(name) and name.endswith(".jsonl")
+
+
+def _dataset_place(ds: Dataset, data_file: str | None) -> dict:
+    if data_file is None:
+        return {"inline": ds.body()}
+    return {"lines": data_file} if is_lines_file(data_file) else {"file": data_file}
+
+
 def dataset_file_bytes(ds: Dataset) -> bytes:
     """Contents of a sibling dataset file: its bytes are what the certificate's sha256 covers."""
     return canonical_bytes(ds.body())
+
+
+def write_dataset_file(path: str | os.PathLike, ds: Dataset) -> None:
+    """Write the sibling dataset file ``path`` atomically: a lines file (a point at a time, for
+    datasets too big to hold as one JSON text) when its name ends in .jsonl, else the body."""
+    if is_lines_file(Path(path).name):
+        write_atomic_chunks(path, ds.lines_chunks())
+    else:
+        write_atomic(path, dataset_file_bytes(ds))
 
 
 def certificate_bytes(cert: dict) -> bytes:
@@ -298,6 +320,11 @@ def certificate_bytes(cert: dict) -> bytes:
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write via a temp file in the same folder and rename: never a half-written file."""
+    write_atomic_chunks(path, (data,))
+
+
+def write_atomic_chunks(path: str | os.PathLike, chunks) -> None:
+    """:func:`write_atomic` of the concatenated chunks, written one at a time."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -308,7 +335,8 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     try:
         os.chmod(tmp, 0o666 & ~umask)          # mkstemp's 0600 is not what a user expects
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for data in chunks:
+                f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -350,6 +378,13 @@ def dataset_from_json(dsj: dict, folder=None, source: str = "") -> Dataset:
     which file)."""
     if "file" in dsj:
         body = json.loads((Path(folder or ".") / dsj["file"]).read_bytes())
+    elif "lines" in dsj:
+        lines = (Path(folder or ".") / dsj["lines"]).read_bytes().split(b"\n")
+        if lines[-1] != b"" or len(lines) != dsj["n"] + 3:
+            raise ValueError(f"dataset lines file {dsj['lines']}: expected N + 2 lines, each ending in a newline")
+        head = json.loads(lines[0])
+        body = {"task": head["task"], "classes": head["classes"], "labels": json.loads(lines[1]),
+                "points": [json.loads(line) for line in lines[2:-1]]}
     else:
         body = dsj["inline"]
     if hashlib.sha256(canonical_bytes(body)).hexdigest() != dsj["sha256"]:

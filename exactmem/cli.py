@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .certificate import certificate_bytes, dataset_file_bytes, write_atomic
+from .certificate import certificate_bytes, write_atomic, write_dataset_file
 from .checker import run_checker
 from .data import DATA_HELP
 from .errors import ExactmemError, UsageError
@@ -92,14 +92,15 @@ def cmd_build(args) -> int:
     out = Path(args.output)
     if out.is_dir():                    # refused before the build, not after it
         raise UsageError(f"-o {out}: is a folder; give the certificate's file name")
-    data_file = out.name.removesuffix(".json") + ".data.json" if args.external_data else None
+    data_file = (out.name.removesuffix(".json") + (".data.jsonl" if args.external_data == "lines" else ".data.json")
+                 if args.external_data else None)
     cert, ds = certify_with_data(args.construction, args.data, _build_options(args), args.seed, args.classes,
                                  verbose=not args.quiet, data_file=data_file,
                                  merge_duplicates=args.merge_duplicates, max_memory=max_memory,
                                  workers=args.workers)
     if args.no_verify:
         if data_file:
-            write_atomic(out.with_name(data_file), dataset_file_bytes(ds))
+            write_dataset_file(out.with_name(data_file), ds)
         write_atomic(out, certificate_bytes(cert))
     else:
         write_verified(out, cert, ds, data_file, verbose=not args.quiet, workers=args.workers)
@@ -424,8 +425,10 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--perturb", metavar="EPS",
                    help="ysj19-cor4.2/thm4.1: move every coordinate by a seeded rational amount <= EPS "
                         "(e.g. 1/1000000) before building; recorded in the certificate")
-    b.add_argument("--external-data", action="store_true",
-                   help="write the dataset to a sibling CERT.data.json bound by its SHA-256")
+    b.add_argument("--external-data", nargs="?", const="json", choices=("json", "lines"),
+                   help="write the dataset to a sibling file bound by its SHA-256: CERT.data.json (one JSON "
+                        "body), or with 'lines' CERT.data.jsonl, read a point at a time (format 1.4: for "
+                        "datasets too big to parse as one JSON text)")
     b.add_argument("--merge-duplicates", action="store_true",
                    help="keep a point that a file repeats with the same label once (recorded; a repeat with "
                         "another label is still an error)")

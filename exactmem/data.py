@@ -156,22 +156,52 @@ class Dataset:
     # -- canonical form ------------------------------------------------------
     def body(self) -> dict:
         """The JSON object hashed for the dataset digest (and stored in certificates)."""
-        if self.task == "classification":
-            labels = [int(c) for c in self.labels]
-        else:
-            labels = [[encode_rat(v) for v in y] for y in self.labels]
         return {
             "task": self.task,
             "classes": self.classes,
             "points": [_row_tokens(p) for p in self.points],
-            "labels": labels,
+            "labels": self._labels_json(),
         }
 
     def digest(self) -> str:
-        """SHA-256 of the canonical body, computed once (the dataset never changes)."""
+        """SHA-256 of the canonical body, computed once (the dataset never changes) and a point at
+        a time: the same bytes as canonical_bytes(body()), without holding them."""
         if "_digest" not in self.__dict__:
-            self.__dict__["_digest"] = hashlib.sha256(canonical_bytes(self.body())).hexdigest()
+            h = hashlib.sha256()
+            for part in self.body_chunks():
+                h.update(part)
+            self.__dict__["_digest"] = h.hexdigest()
         return self.__dict__["_digest"]
+
+    def _labels_json(self) -> list:
+        if self.task == "classification":
+            return [int(c) for c in self.labels]
+        return [[encode_rat(v) for v in y] for y in self.labels]
+
+    def _point_lines(self, batch: int = 1000):
+        """The canonical bytes of each point's token list, ``batch`` points to a list."""
+        for start in range(0, self.n, batch):
+            yield [canonical_bytes(_row_tokens(p)) for p in self.points[start:start + batch]]
+
+    def body_chunks(self):
+        """canonical_bytes(self.body()) in pieces (sorted keys: classes, labels, points, task)."""
+        yield (b'{"classes":' + canonical_bytes(self.classes) + b',"labels":' + canonical_bytes(self._labels_json())
+               + b',"points":[')
+        first = True
+        for lines in self._point_lines():
+            yield (b"" if first else b",") + b",".join(lines)
+            first = False
+        yield b'],"task":' + canonical_bytes(self.task) + b"}"
+
+    def lines_chunks(self):
+        """The bytes of a dataset lines file (format 1.4, section 8): the header line
+        {"classes", "task"}, the labels on one line, then one line per point, each line the
+        canonical JSON of its value and a newline. Its dataset sha256 is still that of the
+        canonical body (:meth:`digest`), which a reader recomputes from the lines."""
+        yield canonical_bytes({"classes": self.classes, "task": self.task}) + b"\n"
+        yield canonical_bytes(self._labels_json()) + b"\n"
+        for lines in self._point_lines():
+            yield b"\n".join(lines) + b"\n"
 
     # -- exact geometry ------------------------------------------------------
     def max_sq_norm(self) -> Fraction:

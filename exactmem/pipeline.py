@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import data as data_mod
 from . import engine, generalposition
-from .certificate import build_certificate, certificate_bytes, dataset_file_bytes, write_atomic
+from .certificate import build_certificate, certificate_bytes, write_atomic, write_dataset_file
 from .checker import LONG_RUN_LIMITS, run_checker, run_sharded
 from .constructions import GENERAL_POSITION, registry
 from .errors import InternalError, ResourceError, UsageError
@@ -215,7 +215,7 @@ def write_verified(out, cert: dict, ds=None, data_file: str | None = None, verbo
     try:
         with Heartbeat("independent check", verbose):
             if data_file:
-                write_atomic(stage / data_file, dataset_file_bytes(ds))
+                write_dataset_file(stage / data_file, ds)
             write_atomic(stage / out.name, certificate_bytes(cert))
             if workers > 1:
                 code, last = run_sharded(stage / out.name, workers, LONG_RUN_LIMITS, quiet=True)

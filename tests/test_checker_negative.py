@@ -119,7 +119,7 @@ MESSAGE = {
     "header-unknown-top-field.json": "unknown fields ['comment']",
     "header-missing-field.json": "missing fields ['sizes']",
     "header-version-2.0.json": "version 2.0",
-    "header-version-1.4.json": "version 1.4",
+    "header-version-1.5.json": "version 1.5",
     # checker 1.2 parses every statement before the theorem table looks at the claims
     "claim-v11-variable-in-1.0.json": "s MALFORMED claim 'general_position == 1': unknown variable 'general_position'",
     "claim-v11-variable-unknown-id.json": "unknown variable 'general_position'",

@@ -411,13 +411,13 @@ def test_checker_needs_a_scalar_output_and_a_11_version(checker, tmp_path, thm33
 
 def test_schema_allows_a_segment_only_from_11(thm33_cert):
     """The schema: a segment is optional in 1.1 and 1.2 (the thm3.3 certificate is 1.2), not
-    allowed in 1.0; 1.4 is no version of the schema; the segment's coordinates are RATs."""
+    allowed in 1.0; 1.5 is no version of the schema; the segment's coordinates are RATs."""
     import jsonschema
     schema = json.loads((ROOT / "docs" / "certificate-v1.schema.json").read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     cert = json.loads(json.dumps(thm33_cert))
     assert cert["version"] == "1.2" and "segment" in cert
-    for version, ok in (("1.2", True), ("1.1", True), ("1.0", False), ("1.4", False)):
+    for version, ok in (("1.2", True), ("1.1", True), ("1.0", False), ("1.4", True), ("1.5", False)):
         cert["version"] = version
         assert (list(validator.iter_errors(cert)) == []) == ok, version
     cert["version"] = "1.2"

@@ -148,7 +148,7 @@ def test_int_and_rat_patterns_accept_exactly_what_the_checker_accepts():
 
 
 # ---------------------------------------------------------------------------------------------
-# Versions 1.0 to 1.3 and the optional segment
+# Versions 1.0 to 1.4 and the optional segment
 
 THM33 = "ysj19-thm3.3-knot-n10-d1.json"             # format 1.2, with a segment
 
@@ -156,12 +156,12 @@ THM33 = "ysj19-thm3.3-knot-n10-d1.json"             # format 1.2, with a segment
 @pytest.mark.parametrize("version,segment,valid,code", [
     ("1.0", False, True, 0), ("1.1", False, True, 0), ("1.2", False, True, 0),
     ("1.0", True, False, 2), ("1.1", True, True, 0), ("1.2", True, True, 0),
-    ("1.3", False, True, 0), ("1.3", True, True, 0),
-    ("1.4", False, False, 3), ("1.4", True, False, 3)])
+    ("1.3", False, True, 0), ("1.3", True, True, 0), ("1.4", False, True, 0), ("1.4", True, True, 0),
+    ("1.5", False, False, 3), ("1.5", True, False, 3)])
 def test_versions_and_the_optional_segment(tmp_path, version, segment, valid, code):
-    """The schema accepts versions 1.0 to 1.3, and a segment only from 1.1 on (formats 1.2 and
-    1.3 add no required field); the checker agrees: a segment in 1.0 is an unknown field
-    (MALFORMED), and 1.4 is a newer minor version (UNSUPPORTED, exit 3, where the schema simply
+    """The schema accepts versions 1.0 to 1.4, and a segment only from 1.1 on (formats 1.2 to
+    1.4 add no required field); the checker agrees: a segment in 1.0 is an unknown field
+    (MALFORMED), and 1.5 is a newer minor version (UNSUPPORTED, exit 3, where the schema simply
     does not apply).
     Checked on zhang17-n5-d1 (no claim needs a 1.1 or 1.2 variable) with a segment added."""
     cert = golden(SMALL)
@@ -175,7 +175,7 @@ def test_versions_and_the_optional_segment(tmp_path, version, segment, valid, co
     if code == 2:
         assert "unknown fields ['segment']" in verdict, verdict
     if code == 3:
-        assert verdict.startswith("s UNSUPPORTED certificate version 1.4"), verdict
+        assert verdict.startswith("s UNSUPPORTED certificate version 1.5"), verdict
 
 
 def test_a_12_segment_is_checked_like_a_11_one():

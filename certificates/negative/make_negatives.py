@@ -169,11 +169,11 @@ def _():
     return dump(rehash(cert))
 
 
-@case("header-version-1.4.json", 3, "version 1.4: newer minor version than the checker reads (was "
-                                   "header-version-1.3.json until checker 1.3 learnt format 1.3)")
+@case("header-version-1.5.json", 3, "version 1.5: newer minor version than the checker reads (was "
+                                   "header-version-1.4.json until the checker learnt format 1.4)")
 def _():
     cert = golden(SMALL)
-    cert["version"] = "1.4"
+    cert["version"] = "1.5"
     return dump(rehash(cert))
 
 
