@@ -358,7 +358,7 @@ def cmd_claims(args) -> int:
 
     only = args.only.split(",") if args.only else None
     fmt = "json" if args.json else "markdown" if args.markdown else "text"
-    return run_claims(args.scale, args.out, only, fmt, verbose=not args.quiet)[0]
+    return run_claims(args.scale, args.out, only, fmt, verbose=not args.quiet, workers=args.workers)[0]
 
 
 def cmd_export(args) -> int:
@@ -518,8 +518,11 @@ def make_parser() -> argparse.ArgumentParser:
     pc.add_argument("--trials", type=int, default=20, help="--survey: networks per row and family (default 20)")
     pc.add_argument("--seed", type=int, default=0, help="--witness/--survey: random seed (default 0)")
     cl = sub.add_parser("claims", help="YSJ19's numeric claims (ImageNet, CIFAR-10, edges, digits) from real runs")
-    cl.add_argument("--scale", choices=["quick", "full"], default="quick",
-                    help="quick: seconds (tests, CI); full: the sizes of docs/ysj19.md (about 75 minutes on 2 cores)")
+    cl.add_argument("--scale", choices=["quick", "full", "paper"], default="quick",
+                    help="quick: seconds (tests, CI); full: the sizes of docs/ysj19.md (about 75 minutes on 2 cores); "
+                         "paper: full, with the CIFAR rows at the paper's N = 50,000 (hours: docs/performance.md)")
+    cl.add_argument("--workers", type=int, default=1,
+                    help="processes for the exact forward pass and for the check (ranges and receipts)")
     cl.add_argument("--out", help="folder for the certificates (default: a temp folder, deleted afterwards)")
     cl.add_argument("--only", help="row groups, comma-separated: imagenet,cifar,edges,digits (default all)")
     cl.add_argument("--json", action="store_true", help="print the table as JSON")

@@ -72,9 +72,17 @@ def certify_with_data(construction_id, data_spec, options=None, seed=None, class
 
 
 def certify_dataset(construction_id: str, ds, options: dict | None = None, recipe: dict | None = None,
-                    verbose: bool = False, data_file: str | None = None) -> dict:
-    """Like :func:`certify` for a :class:`~exactmem.data.Dataset` already in memory."""
-    return _certify(construction_id, ds, options, recipe, verbose, data_file)[0]
+                    verbose: bool = False, data_file: str | None = None, workers: int = 1) -> dict:
+    """Like :func:`certify` for a :class:`~exactmem.data.Dataset` already in memory (``workers``
+    processes for the exact forward pass)."""
+    return certify_in_memory(construction_id, ds, options, recipe, verbose, data_file, workers)[0]
+
+
+def certify_in_memory(construction_id: str, ds, options: dict | None = None, recipe: dict | None = None,
+                      verbose: bool = False, data_file: str | None = None, workers: int = 1) -> tuple:
+    """(certificate, the dataset it certifies): ``ds``, or the construction's re-encoding of it
+    (YSJ19's one-hot labels), which is what a sibling dataset file must hold."""
+    return _certify(construction_id, ds, options, recipe, verbose, data_file, workers)
 
 
 def _entry(construction_id):

@@ -256,3 +256,22 @@ def test_fast_hyperplane_equals_the_fraction_one(data):
             mp.undo()
         assert (a, c) == tuple(want)
         assert offsets == [sum(x * y for x, y in zip(a, p)) - c for p in pts]
+
+
+def test_big_datasets_go_to_a_lines_file_and_workers_check_in_ranges(tmp_path, monkeypatch, capsys):
+    """The paper scale writes a CIFAR-sized dataset as a lines file (format 1.4) and checks in
+    ranges with --workers; here the size threshold is lowered so the quick rows take that path,
+    and the independent checker verifies what was written."""
+    from exactmem.studies import paper_numbers
+    from conftest import load_checker
+    monkeypatch.setattr(paper_numbers, "LINES_ABOVE", 0)
+    assert main(["claims", "--scale", "quick", "--out", str(tmp_path), "--only", "cifar", "--workers", "2",
+                 "--json", "-q"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [r["details"]["verdict"] for r in rows] == ["VERIFIED", "VERIFIED"]
+    for r in rows:
+        cert = json.loads(open(r["details"]["path"], "rb").read())
+        assert cert["version"] == "1.4" and (tmp_path / cert["dataset"]["lines"]).is_file()
+        code, out = run_checker_inprocess(load_checker(), r["details"]["path"])
+        assert code == 0, out
+    assert "paper" in paper_numbers.SCALES and paper_numbers.SCALES["paper"]["cifar_n"] == PAPER_CIFAR_N
