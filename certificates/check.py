@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent checker for exactmem certificates, formats 1.0 to 1.3 (docs/certificate-format.md).
+"""Independent checker for exactmem certificates, formats 1.0 to 1.4 (docs/certificate-format.md).
 
 Standard library only, never imports exactmem; run it as ``python3 -I -S check.py CERT``.
 This file is the definition of VERIFIED (section 15): ``check`` runs its ten steps in order, one
