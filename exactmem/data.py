@@ -32,6 +32,16 @@ from .rational import decode_rat, encode_rat, parse_literal
 TASKS = ("regression", "classification")
 
 
+# The Fractions 0..4095, made once and shared (a Fraction never changes): 8-bit pixels loaded from
+# a file were a new ~100-byte object per coordinate, 15 GB for a CIFAR-shaped N = 50,000.
+_SMALL_FRACTIONS = tuple(Fraction(v) for v in range(4096))
+
+
+def small_shared(q: Fraction) -> Fraction:
+    """q itself, or the shared object equal to it when q is an integer in 0..4095."""
+    return _SMALL_FRACTIONS[q.numerator] if q.denominator == 1 and 0 <= q.numerator < 4096 else q
+
+
 def _exact_row(row, what: str) -> tuple:
     if all(type(v) is Fraction for v in row):
         return tuple(row)
@@ -40,7 +50,7 @@ def _exact_row(row, what: str) -> tuple:
         if type(v) is Fraction:
             out.append(v)
         elif isinstance(v, numbers.Integral) and not isinstance(v, bool):
-            out.append(Fraction(int(v)))            # int, and numpy's integer types (exact)
+            out.append(small_shared(Fraction(int(v))))      # int, and numpy's integer types (exact)
         elif isinstance(v, numbers.Rational) and not isinstance(v, numbers.Integral):
             out.append(Fraction(v.numerator, v.denominator))
         else:
@@ -435,7 +445,7 @@ def random_dataset(n: int = 100, d: int = 2, dy: int = 1, classes: int | None = 
 
 def _num(text, where: str) -> Fraction:
     try:
-        return parse_literal(text)
+        return small_shared(parse_literal(text))
     except ValueError as e:
         if isinstance(text, str) and "0x" in text:   # a certificate's RAT token (hex for big integers)
             try:
@@ -581,7 +591,7 @@ def _array_rows(arr, name: str, where: str):
         for v in row:
             if isinstance(v, float) and not math.isfinite(v):
                 raise DataError(f"{where}: row {i}: {name} contains {v} (NaN/inf are not data)")
-            vals.append(Fraction(v))          # a float becomes its exact binary rational
+            vals.append(small_shared(Fraction(v)))      # a float becomes its exact binary rational
         rows.append(tuple(vals))
     del np
     return rows

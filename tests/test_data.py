@@ -324,3 +324,16 @@ def test_row_tokens_and_point_keys_agree_with_the_general_forms(row):
     other = tuple(v + Fraction(1, 2) if i == 0 else v for i, v in enumerate(row))
     assert (data.point_key(tuple(row)) == data.point_key(other)) == (tuple(row) == other)
     assert data.point_key(tuple(row)) == data.point_key(tuple(Fraction(v) for v in row))
+
+
+def test_small_integer_coordinates_share_one_object_per_value(tmp_path):
+    """Pixels 0..4095 from a file or a list become shared Fractions (memory at dx = 3072); the
+    values are unchanged, and other numbers are left alone."""
+    X = np.array([[0, 255, 4095], [4096, 7, 255]], dtype=np.int64)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", np.array([1, 2]))
+    ds = data.load(str(tmp_path / "X.npy"), classes=2)
+    assert ds.points == ((0, 255, 4095), (4096, 7, 255))
+    assert ds.points[0][1] is ds.points[1][2] and ds.points[0][1] is data.small_shared(Fraction(255))
+    assert data.small_shared(Fraction(4096)) is not data.small_shared(Fraction(4096))
+    assert data.small_shared(Fraction(-1)) == -1 and data.small_shared(Fraction(1, 2)) == Fraction(1, 2)
