@@ -145,7 +145,8 @@ def _prepare_block(block):
 
 
 def integral(network: Network) -> bool:
-    """Plain layers only, every denominator 1: evaluated packed (exactmem/packed.py)."""
+    """Plain layers only, every denominator 1: evaluated packed (exactmem/packed.py) when
+    :func:`exactmem.packed.pays` says packing suits the first layer."""
     return all(not isinstance(e, ResidualBlock) and all(q == 1 for q in e.dens) for e in network.layers)
 
 
