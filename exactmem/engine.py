@@ -164,8 +164,10 @@ def forward_integer(network: Network, points, progress=None, prepared=None) -> t
     cols = [math.lcm(*(v.denominator for v in p)) for p in points]
     rows = [[p[j].numerator * (c // p[j].denominator) for p, c in zip(points, cols)]
             for j in range(network.input_dim)]
-    if integral(network) and packed.pays(network.layers[0], rows, cols):
-        return packed.evaluate(network.layers, rows, cols, progress), cols
+    if integral(network):
+        bits = packed.input_bits(rows, cols)            # once, for the decision and the evaluation
+        if packed.pays(network.layers[0], rows, cols, bits):
+            return packed.evaluate(network.layers, rows, cols, progress, bits), cols
     for k, maps in enumerate(prepared, 1):
         if len(maps) == 3:                  # a residual block: h + outer(inner(h))
             if maps[2]:                     # (an outer map of zero rows adds nothing)

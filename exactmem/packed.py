@@ -153,24 +153,27 @@ def affine(weights, bias: int, inputs: list[Packed], C: Packed) -> Packed:
 MAX_WIDENING = 4
 
 
-def pays(first_layer, rows: list[list[int]], cols: list[int]) -> bool:
+def input_bits(rows: list[list[int]], cols: list[int]) -> tuple[list[int], int]:
+    """(each input neuron's largest bit length over the chunk, the denominators' largest)."""
+    return [max((abs(v).bit_length() for v in row), default=0) for row in rows], max(c.bit_length() for c in cols)
+
+
+def pays(first_layer, rows: list[list[int]], cols: list[int], bits=None) -> bool:
     """True if the packed evaluation suits this network: its first layer's slots (from exact bounds
     of the inputs) are at most MAX_WIDENING times as wide as the inputs'. VYS21 and YY26 keep 1x;
     YSJ19's Cor 4.2 at dx = 3072 needs 30x at N = 2,000 (600x at 50,000): there 3072 inputs in
     slots of thousands of bits cost more time than per-point products and gigabytes of memory."""
-    c_bits = max(c.bit_length() for c in cols)
-    bits_in = [max((abs(v).bit_length() for v in row), default=0) for row in rows]
+    bits_in, c_bits = bits or input_bits(rows, cols)
     top = max(needed_bits(w, b, bits_in, c_bits) for w, b in zip(first_layer.weights, first_layer.bias))
     return slot_bits(top) <= MAX_WIDENING * slot_bits(max(bits_in + [c_bits]) + 1)
 
 
-def evaluate(layers, rows: list[list[int]], cols: list[int], progress=None) -> list[list[int]]:
+def evaluate(layers, rows: list[list[int]], cols: list[int], progress=None, bits=None) -> list[list[int]]:
     """Integral layers (every denominator 1) on the values rows[i][p] / cols[p]; returns the
     output rows over the same cols (unreduced). The slot width follows the largest bound any
     layer needs (with headroom, so it rarely changes) and shrinks when it is more than twice
     what the values need."""
-    c_bits = max(c.bit_length() for c in cols)
-    bits_in = [max((abs(v).bit_length() for v in row), default=0) for row in rows]
+    bits_in, c_bits = bits or input_bits(rows, cols)      # ``bits``: input_bits, when the caller has them
     signs = [all(v >= 0 for v in row) for row in rows]          # True: every value is >= 0
     width = slot_bits(max(bits_in + [c_bits]) + 1)
     values = [pack(row, width) for row in rows]
