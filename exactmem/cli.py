@@ -436,8 +436,8 @@ def make_parser() -> argparse.ArgumentParser:
                    help="write without running the independent checker first (by default nothing is "
                         "written unless it says VERIFIED)")
     b.add_argument("--workers", type=int, default=1, metavar="K",
-                   help="evaluate the points in K processes and check ranges of them in K processes "
-                        "(same certificate; default 1)")
+                   help="evaluate the points in K processes, find the YSJ19 section 4 hyperplanes in K processes "
+                        "and check ranges of points in K processes (same certificate; default 1)")
     b.add_argument("--max-memory", metavar="BYTES",
                    help="refuse (exit 4), before generating data or building, a build whose memory estimate "
                         "exceeds this (8G, 512M, bytes; default: half of the machine's physical memory)")

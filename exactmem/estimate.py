@@ -24,6 +24,7 @@ import re
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -45,6 +46,10 @@ BASE_BYTES = 100 * MB
 # per point (the point's tuples and its label).
 BYTES_PER_COORDINATE = 500
 BYTES_PER_POINT = 1000
+# A coordinate that is an integer in 0..4095 (pixels): the loaders and generators share one
+# Fraction per value, so the point's tuple holds a pointer (8 bytes); with the certificate's text
+# of the number (up to 5 bytes, twice while it is written) the model counts 24.
+SMALL_COORDINATE_BYTES = 24
 
 # The forward pass holds, per layer and chunk of points, a neurons x chunk block of integers
 # about three times (the FLINT product's entries as Python objects, the ints made from them, the
@@ -91,6 +96,43 @@ class _Shape:
     bits: int
     units: int
     note: str
+    seconds: int | None = None          # the construction's own time model, when it has one
+    state: int = 0                      # small values per point held beside the widest block
+    small_params: int = 0               # weights of at most small_bits bits, beside ``params``
+    small_bits: int | None = None       # bits of those and of an output, when not ``bits``
+
+
+@dataclass(frozen=True)
+class DataProfile:
+    """What the model reads of data already loaded: whether every coordinate is an integer in
+    0..4095 (the loaders then share one Fraction per value, so a coordinate costs a pointer, not
+    a number: :func:`exactmem.data.small_shared`), and ``bits``, an upper bound on the bits of a
+    coordinate over the data's common denominator (numerator bits + bits of the lcm of the
+    denominators), which sizes the general-position constructions' normals."""
+
+    small_integers: bool
+    bits: int
+    largest_class: int | None = None
+
+
+# Data not yet generated (``random:``): coordinates on the 2^-16 grid of [-1, 1], 17 bits of
+# numerator over the denominator 2^16 (17 bits), classes of unknown sizes.
+UNKNOWN_DATA = DataProfile(False, 34)
+
+
+def data_profile(points, labels=None) -> DataProfile:
+    """The :class:`DataProfile` of loaded points (one pass over the coordinates), with the size
+    of the largest class when class ``labels`` are given."""
+    small, top, dens = True, 0, set()
+    for p in points:
+        nums = [v.numerator for v in p]
+        dens.update(v.denominator for v in p)
+        lo, hi = min(nums, default=0), max(nums, default=0)
+        small = small and lo >= 0 and hi < 4096
+        top = max(top, abs(lo).bit_length(), abs(hi).bit_length())
+    small = small and dens <= {1}
+    largest = max(Counter(labels).values(), default=0) if labels is not None else None
+    return DataProfile(small, top + math.lcm(*dens).bit_length() if dens else 1, largest)
 
 
 def _isqrt_up(x: int) -> int:
@@ -113,12 +155,11 @@ def _int_option(options: dict, key: str) -> int | None:
         return None
 
 
-def _shape(cid: str, n: int, d: int, dy: int, classes, options: dict) -> _Shape:
+def _shape(cid: str, n: int, d: int, dy: int, classes, options: dict, profile: DataProfile) -> _Shape:
     """The per-construction part of the model, in closed form: nothing here loops over N (the
     constructions' own default rules, such as YSJ19's width search or VYS21's block size, are
     replaced by their growth, rounded up)."""
     c = classes or 1
-    lg = n.bit_length() + 1                       # > log2 N
     widths = _int_list(options.get("widths") or ())
     if cid == "ysj19-thm3.3" and _int_option(options, "depth") == 3:
         cid = "ysj19-thm3.1"
@@ -140,23 +181,8 @@ def _shape(cid: str, n: int, d: int, dy: int, classes, options: dict) -> _Shape:
         layers = len(widths) + 1 if widths else (4 if cid == "ysj19-prop3.2" else 3)
         return _Shape(w, w * (d + 1) + (layers - 1) * w * (w + 1), 4 * n + 64, w * layers,
                       "H3 layers: per-point columns of a few N bits")
-    if cid == "ysj19-cor4.2":
-        # d1 = 4N/d + 4dy hidden units, each of about d (2 log2 N + 24) bits (the normals of the
-        # groups' affine hulls).  The units fall with d, the bits grow; the model takes the
-        # envelope over d (4N + 4C units of 3 (2 log2 N + 24) bits: (d + 1)/d <= 2), so that it
-        # never decreases as d grows, at the price of counting up to d times the units.
-        w = max(widths) if widths else 0
-        w = max(w, 4 * n + 4 * c + 8)
-        return _Shape(w, w * (d + 1 + c), 3 * (2 * lg + 24), w + _gp_units(n, d),
-                      "4N/d hidden units with general-position weights")
-    if cid == "ysj19-thm4.1":
-        # Residual blocks of about 4 units per group of <= d points: a narrow state (d + the
-        # blocks' width) through about 2N/d maps; the envelope over d counts N + C groups.
-        bw = max(_int_list(options.get("block_widths") or ()) or [4])
-        w = d + bw + 4 * c + 8 + (_int_option(options, "head_width") or 0)
-        groups = n + c + 1
-        return _Shape(w, 8 * groups * (4 * c + 2 + bw) + 16 * d * (c + 1), 3 * (2 * lg + 24),
-                      groups * (bw + 2 + 4 * c) + _gp_units(n, d), "narrow residual blocks, about 2N/d of them")
+    if cid in ("ysj19-cor4.2", "ysj19-thm4.1"):
+        return _general_position_shape(cid, n, d, c, widths, options, profile)
     if cid in ("vys21", "vys21-depth", "yy26"):
         # Narrow and deep: width 10 to 12 (+ C in the class decoder), or yy26's --width; depth
         # 11.6 sqrt(N) and weights of 7.5 sqrt(N) bits measured (vys21, N = 1,000 and 2,000):
@@ -195,42 +221,87 @@ def _shape(cid: str, n: int, d: int, dy: int, classes, options: dict) -> _Shape:
     return _Shape(n + 1, (n + 1) * (d + dy + 1), 4 * n + 64, 3 * (n + 1), "no specific model: one neuron per point")
 
 
-def _gp_units(n: int, d: int) -> int:
-    """The general-position constructions' own work per point, in evaluation units: grouping and
-    the groups' exact affine hulls cost about 2 us x N (d + 1) per point (cor4.2 and thm4.1,
-    N = 250 to 1,000, d = 8: 1.1 to 15 s to build)."""
-    return 2 * n * (d + 1) // 3
+def _general_position_shape(cid: str, n: int, d: int, c: int, widths: list, options: dict,
+                            profile: DataProfile) -> _Shape:
+    """YSJ19 Cor 4.2 and Thm 4.1: G = ceil(N/d) + C class-pure groups of r <= min(d, N) points,
+    each with a trap bump of 4 units on the hyperplane through it.  A normal is an integer null
+    vector of the group's r - 1 differences (k-bit integers over the common denominator), so
+    each entry is an (r-1)-minor: under r (k + 1 + log2(r)/2) bits (Hadamard), plus the scale K
+    (k bits).  Measured at the CIFAR shape (8-bit pixels, r = 3,072): 10.6 bits per group
+    point, the bound 15.8.  The hidden units fall like 4N/d as d grows while the bits grow like
+    d, so this model, unlike the others, may fall as d grows (it never falls as N grows).
+    A group is no larger than the largest class (when the profile knows it)."""
+    k = profile.bits
+    r = min(d, n, profile.largest_class or n)
+    lg_r = r.bit_length()
+    entry = r * (k + 1) + (r * lg_r) // 2 + k + 64          # bits of one weight of a bump unit
+    value = entry + k + d.bit_length() + 8                  # bits of a bump unit's value at a point
+    groups = -(-n // d) + c
+    if cid == "ysj19-cor4.2":
+        # One hidden layer of d1 = 4N/d + 4C units (or --widths), every one holding a normal.
+        w = max(max(widths) if widths else 0, 4 * groups + 8)
+        width, params, small, units, state = w, w * (d + 1), w * c, w, 0
+        note = "4N/d + 4C hidden units with general-position weights of d (k + log d) bits"
+    else:
+        # Residual blocks (4 units of one group by default, or --block-widths), a d-wide state.
+        bw = max(_int_list(options.get("block_widths") or ()) or [4])
+        head = max(_int_option(options, "head_width") or 0, 2 * c)
+        width = bw + head + 8
+        params = 4 * groups * (d + 1)                     # the bump rows
+        small = 4 * groups * d + d + head * (d + c + 1)    # pushes, shift, head
+        units = 4 * groups + head
+        state = 2 * d                                      # the state h and its update, small values
+        note = "residual bump blocks with general-position weights of d (k + log d) bits"
+    # Time (informative): per point and group, the normal's product with the point in the build,
+    # the forward pass and the check (d words of entry/64 + 1 limbs each), plus ~150 us of
+    # Python per point and group (cor4.2 and thm4.1 at d = 8, N = 250 to 1,000: 2 to 27 s);
+    # and one RREF per group, ~4 r^3 ns at the class size r (FLINT, r = 600 to 3,072 measured).
+    r_class = min(r, -(-n // c))                       # balanced classes
+    ns = n * groups * (3 * d * (entry // 64 + 1) + 150_000) + groups * 4 * r_class ** 3
+    return _Shape(width, params, value, units, note, seconds=ns // 10 ** 9, state=state, small_params=small,
+                  small_bits=64 + 2 * k)
 
 
 def estimate(construction_id: str, n: int, d: int, dy: int = 1, classes: int | None = None,
-             options: dict | None = None, chunk: int = 1024) -> Estimate:
+             options: dict | None = None, chunk: int = 1024, profile: DataProfile | None = None) -> Estimate:
     """Conservative peak memory and time of ``exactmem build construction_id`` on N points of
-    dimension d with dy outputs (``classes`` C for class labels), from the sizes alone.
+    dimension d with dy outputs (``classes`` C for class labels), from the sizes alone, and the
+    data's :class:`DataProfile` once they are loaded (None: :data:`UNKNOWN_DATA`).
 
-    memory = BASE_BYTES + the dataset (BYTES_PER_COORDINATE per coordinate and label,
-    BYTES_PER_POINT per point) + the forward pass's widest block (width x min(N, chunk) entries
-    of :func:`_entry_bytes`) + the network and the outputs three times over (ints, text, bytes:
-    64 bytes + bits/8 per number).  seconds = N x units x NS_PER_UNIT x (1 + bits/256), or for
-    the packed (integral) constructions N x units x NS_PER_PACKED_WORD x (bits/64 + 1).  Both
-    never decrease as N or d grows.  ``chunk``: the engine's chunk size (its ``CHUNK``)."""
+    memory = BASE_BYTES + the dataset (BYTES_PER_COORDINATE per coordinate and label, or
+    SMALL_COORDINATE_BYTES for small integers, and BYTES_PER_POINT per point) + the forward
+    pass's widest block (width x min(N, chunk) entries of :func:`_entry_bytes`, and the
+    construction's small per-point state) + the network and the outputs three times over (ints,
+    text, bytes: 64 bytes + bits/8 per number).  seconds = N x units x NS_PER_UNIT x
+    (1 + bits/256), or for the packed (integral) constructions N x units x NS_PER_PACKED_WORD x
+    (bits/64 + 1), or the construction's own time model.  Both never decrease as N grows, nor as
+    d grows except for the general-position constructions (:func:`_general_position_shape`).
+    ``chunk``: the engine's chunk size (its ``CHUNK``)."""
     n, d, dy = max(int(n), 1), max(int(d), 1), max(int(dy), 1)
-    shape = _shape(construction_id, n, d, dy, classes, dict(options or {}))
+    profile = profile or UNKNOWN_DATA
+    shape = _shape(construction_id, n, d, dy, classes, dict(options or {}), profile)
     out = max(dy, classes or 1)
-    dataset = n * (d + out) * BYTES_PER_COORDINATE + n * BYTES_PER_POINT
-    forward = shape.width * min(n, max(int(chunk), 1)) * _entry_bytes(shape.bits)
-    network = 3 * (shape.params + n * out) * (64 + shape.bits // 8)
+    per_coordinate = SMALL_COORDINATE_BYTES if profile.small_integers else BYTES_PER_COORDINATE
+    dataset = n * (d + out) * per_coordinate + n * BYTES_PER_POINT
+    block = min(n, max(int(chunk), 1))
+    forward = block * (shape.width * _entry_bytes(shape.bits) + shape.state * BYTES_PER_ENTRY)
+    small_bits = shape.bits if shape.small_bits is None else shape.small_bits
+    network = 3 * shape.params * (64 + shape.bits // 8) + 3 * (shape.small_params + n * out) * (64 + small_bits // 8)
     memory = BASE_BYTES + dataset + forward + network
-    if construction_id in PACKED:
+    if shape.seconds is not None:
+        seconds = shape.seconds
+    elif construction_id in PACKED:
         seconds = n * shape.units * NS_PER_PACKED_WORD * (shape.bits // 64 + 1) // 10 ** 9
     else:
         seconds = n * shape.units * NS_PER_UNIT * (256 + shape.bits) // (256 * 10 ** 9)
     return Estimate(memory, seconds, shape.note)
 
 
-def guard(construction_id: str, n: int, d: int, dy: int, classes, options, max_memory: int | None) -> Estimate:
+def guard(construction_id: str, n: int, d: int, dy: int, classes, options, max_memory: int | None,
+          profile: DataProfile | None = None) -> Estimate:
     """The estimate, or ResourceError (exit 4) when it exceeds ``max_memory`` bytes (no limit
     when None).  The message names the estimate, the limit and the flag that raises it."""
-    est = estimate(construction_id, n, d, dy, classes, options)
+    est = estimate(construction_id, n, d, dy, classes, options, profile=profile)
     if max_memory is not None and est.memory_bytes > max_memory:
         raise ResourceError(f"{construction_id} on N={n}, d={d} needs about {format_bytes(est.memory_bytes)} "
                             f"(estimate), more than --max-memory={format_bytes(max_memory)}; raise "

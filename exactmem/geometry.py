@@ -12,6 +12,8 @@ it, so it must never depend on them, on the certificate writer, on the pipeline 
 
 from __future__ import annotations
 
+import multiprocessing
+from contextlib import contextmanager
 from fractions import Fraction
 from itertools import combinations
 from math import comb, gcd, lcm
@@ -77,25 +79,52 @@ def rows(indices) -> str:
     return ", ".join(str(i + 1) for i in sorted(indices))
 
 
-def separating_hyperplane_flint(points, group: list):
-    """The answer of :func:`separating_hyperplane` when its first candidate (lambda = 0) works,
-    computed with exact FLINT integer matrices; None when that candidate hits another point
-    (the general search then decides).  Same result, bit for bit: the lambda = 0 normal is the
-    first standard RREF null vector beta_1, and the RREF of the leading columns of a matrix is
-    the leading columns of its RREF, so only the first min(d, r) columns are reduced (r = group
-    size), and a hyperplane through the group that misses every other point also shows that no
-    other point lies in the group's affine hull.  Cost: one (r-1) x r RREF and one N x nnz(a)
-    integer product, instead of a d x d Fraction basis (claims at dx = 3072, docs/ysj19.md).
-    Returns (a, c, [a.x_j - c for every point j]): the product's values, which the margin reuses."""
-    d, r, n = len(points[0]), len(group), len(points)
-    base = points[group[0]]
+class IntegerPoints:
+    """The points' first ``m`` coordinates as one N x m FLINT integer matrix over a common
+    denominator L (every coordinate times L), built once and shared by the hyperplanes of all
+    groups on those points: rebuilding it for each group cost ~45 s a group at the CIFAR-10 shape
+    (N = 50,000, dx = 3,072; docs/performance.md).  Scaling every point by L changes neither an
+    RREF nor a null space, and a.(L x) - L c is L times the offset a.x - c."""
+
+    def __init__(self, points, m: int):
+        self.m = m
+        self.L = common_denominator(points, m)
+        self.matrix = fmpz_mat(len(points), m, [v for p in points for v in self.row(p, m)])
+
+    def row(self, p, m: int) -> list:
+        """L times the first m coordinates of the point p, as ints."""
+        L = self.L
+        if L == 1:
+            return [v.numerator for v in p[:m]]
+        return [v.numerator * (L // v.denominator) for v in p[:m]]
+
+
+def common_denominator(points, m: int) -> int:
+    """The lcm of the denominators of the points' first m coordinates."""
+    return lcm(*{v.denominator for p in points for v in p[:m]})
+
+
+def _window(points, groups) -> int:
+    """The columns every group's normal can use: a group of r points gets a normal supported on
+    the first min(d, r) coordinates (:func:`_flint_normal`)."""
+    return max(min(len(points[0]), len(g)) for g in groups)
+
+
+def _flint_normal(points, group: list, ints: IntegerPoints):
+    """The lambda = 0 normal of :func:`separating_hyperplane` and its product with every point:
+    (a, [a.(L x_j) for every j] as ints), or None when the group's first min(d, r) columns leave no
+    free column.  The normal is the first standard RREF null vector beta_1 of the group's
+    differences; the RREF of the leading columns of a matrix is the leading columns of its RREF,
+    so only the first min(d, r) columns are reduced (r = group size).  Cost: one (r-1) x r RREF
+    and one N x m integer product, instead of a d x d Fraction basis (docs/ysj19.md)."""
+    d, r = len(points[0]), len(group)
     if r == 1:
         a = (1,) + (0,) * (d - 1)
     else:
         m = min(d, r)                       # rank <= r - 1: a free column among the first r
-        rows = [[points[i][k] - base[k] for k in range(m)] for i in group[1:]]      # ints or Fractions
-        L = lcm(*{v.denominator for row in rows for v in row})
-        R, den, rank = fmpz_mat(r - 1, m, [v.numerator * (L // v.denominator) for row in rows for v in row]).rref()
+        base = ints.row(points[group[0]], m)
+        flat = [x - y for i in group[1:] for x, y in zip(ints.row(points[i], m), base)]
+        R, den, rank = fmpz_mat(r - 1, m, flat).rref()
         R = [[int(v) for v in row] for row in R.tolist()]
         pivots = _pivots(R, rank)
         free = [k for k in range(m) if k not in set(pivots)]
@@ -107,18 +136,35 @@ def separating_hyperplane_flint(points, group: list):
         for i, pc in enumerate(pivots):
             v[pc] = -R[i][f]
         a = _primitive_ints(v)
-    c = sum(x * y for x, y in zip(a, base))
-    support = [k for k in range(d) if a[k]]
-    vals = [points[j][k] for j in range(n) for k in support]
-    L = lcm(*{x.denominator for x in vals})       # a set: 153 million pixels have one denominator
-    X = fmpz_mat(n, len(support), [x.numerator * (L // x.denominator) for x in vals] if L > 1
-                 else [x.numerator for x in vals])
-    cL = int(c * L)
+    if any(a[ints.m:]):
+        raise AssertionError("a normal reaches past its group's columns")
+    return a, [int(v) for v in (ints.matrix * fmpz_mat(ints.m, 1, list(a[:ints.m]))).entries()]
+
+
+def _offsets(points, group: list, a, products, L: int):
+    """(a, c, [a.x_j - c for every j]) from the products a.(L x_j), or None when the hyperplane
+    through the group also passes through another point (the general search then decides)."""
+    c = sum(x * y for x, y in zip(a, points[group[0]]))
+    cL = c * L
+    if cL.denominator != 1:
+        raise AssertionError("L is not a common denominator of the points")
+    cL = int(cL)
     members = set(group)
-    values = (X * fmpz_mat(len(support), 1, [a[k] for k in support])).entries()
-    if any(values[j] == cL for j in range(n) if j not in members):
+    if any(products[j] == cL for j in range(len(points)) if j not in members):
         return None
-    return a, c, [Fraction(int(v) - cL, L) for v in values]
+    return a, c, [Fraction(v - cL, L) for v in products]
+
+
+def separating_hyperplane_flint(points, group: list):
+    """The answer of :func:`separating_hyperplane` when its first candidate (lambda = 0) works,
+    computed with exact FLINT integer matrices (:func:`_flint_normal`); None when that candidate
+    hits another point (the general search then decides).  Same result, bit for bit: a
+    hyperplane through the group that misses every other point also shows that no other point
+    lies in the group's affine hull.  Returns (a, c, [a.x_j - c for every point j]): the
+    product's values, which the margin reuses."""
+    ints = IntegerPoints(points, _window(points, [group]))
+    found = _flint_normal(points, group, ints)
+    return None if found is None else _offsets(points, group, found[0], found[1], ints.L)
 
 
 def separating_hyperplane(points, group: list, with_offsets: bool = False) -> tuple:
@@ -129,12 +175,76 @@ def separating_hyperplane(points, group: list, with_offsets: bool = False) -> tu
     Raises DataError naming at most d+1 indices that are affinely dependent (a violation of
     general position) when no such hyperplane exists."""
     fast = separating_hyperplane_flint(points, group)   # the usual case, identical result
-    if fast is not None:
-        return fast if with_offsets else fast[:2]
+    found = fast if fast is not None else _searched(points, group)
+    return found if with_offsets else found[:2]
+
+
+def _searched(points, group: list) -> tuple:
+    """(a, c, offsets) of the general search."""
     a, c = _separating_hyperplane_search(points, group)
-    if with_offsets:
-        return a, c, [sum(x * y for x, y in zip(a, p)) - c for p in points]
-    return a, c
+    return a, c, [sum(x * y for x, y in zip(a, p)) - c for p in points]
+
+
+# Processes for :func:`separating_hyperplanes` (:func:`parallel` sets it; a performance knob only:
+# the hyperplanes are the same for every value).
+_PROCESSES = {"workers": 1}
+
+
+@contextmanager
+def parallel(workers: int):
+    """Within the block, :func:`separating_hyperplanes` spreads its groups over ``workers``
+    processes (forked, so they share the points without copying them; one process where the
+    platform cannot fork)."""
+    before = _PROCESSES["workers"]
+    _PROCESSES["workers"] = max(1, int(workers))
+    try:
+        yield
+    finally:
+        _PROCESSES["workers"] = before
+
+
+def separating_hyperplanes(points, groups: list):
+    """:func:`separating_hyperplane` with offsets for each group of ``groups`` on the same points,
+    in order (a generator): (a, c, [a.x_j - c for every point j]) per group, the same values as one
+    call per group.  The points' integer matrix (:class:`IntegerPoints`) is built once, not once
+    per group, and under :func:`parallel` the groups go to that many forked processes, each of
+    which builds the matrix once.  Raises DataError as :func:`separating_hyperplane` does."""
+    if not groups:
+        return
+    m = _window(points, groups)
+    workers = min(_PROCESSES["workers"], len(groups))
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        found, L = _in_processes(points, groups, m, workers), common_denominator(points, m)
+    else:
+        ints = IntegerPoints(points, m)
+        found, L = (_flint_normal(points, g, ints) for g in groups), ints.L
+    for group, normal in zip(groups, found):
+        fast = None if normal is None else _offsets(points, group, normal[0], normal[1], L)
+        yield fast if fast is not None else _searched(points, group)
+
+
+_FORKED = {}       # what a forked worker of separating_hyperplanes inherits: the points and m
+
+
+def _in_processes(points, groups, m: int, workers: int):
+    from concurrent.futures import ProcessPoolExecutor
+
+    _FORKED.update(points=points, m=m)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield from pool.map(_forked_normal, groups)
+    finally:                    # also when the caller stops early (a DataError): drop what is queued
+        pool.shutdown(cancel_futures=True)
+        _FORKED.clear()
+
+
+def _forked_normal(group):
+    """:func:`_flint_normal` in a worker, on the points it inherited; the integer matrix is built
+    by the worker's first group and kept for the rest."""
+    points = _FORKED["points"]
+    if "ints" not in _FORKED:
+        _FORKED["ints"] = IntegerPoints(points, _FORKED["m"])
+    return _flint_normal(points, group, _FORKED["ints"])
 
 
 def _separating_hyperplane_search(points, group: list) -> tuple:

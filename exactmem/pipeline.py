@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 from . import data as data_mod
-from . import engine, generalposition
+from . import engine, generalposition, geometry
 from .certificate import build_certificate, certificate_bytes, write_atomic, write_dataset_file
 from .checker import LONG_RUN_LIMITS, run_checker, run_sharded
 from .constructions import GENERAL_POSITION, registry
 from .errors import InternalError, ResourceError, UsageError
-from .estimate import Heartbeat, format_bytes, format_seconds, guard, progress_bar
+from .estimate import Heartbeat, data_profile, format_bytes, format_seconds, guard, progress_bar
 
 
 def _log(verbose: bool, msg: str, t0: float) -> None:
@@ -35,7 +35,8 @@ def certify(construction_id: str, data_spec: str, options: dict | None = None,
     :func:`exactmem.certificate.dataset_file_bytes` there.  With ``max_memory`` (bytes), a build
     whose estimate (:func:`exactmem.estimate.estimate`) exceeds it raises ResourceError before
     anything large is built; None (the default) checks nothing.  ``workers`` > 1 runs the
-    forward pass in that many processes (same values)."""
+    forward pass, and the hyperplane searches of the general-position constructions
+    (:func:`exactmem.geometry.parallel`), in that many processes (same values)."""
     return certify_with_data(construction_id, data_spec, options, seed, classes, verbose, data_file,
                              merge_duplicates, max_memory, workers)[0]
 
@@ -59,7 +60,7 @@ def certify_with_data(construction_id, data_spec, options=None, seed=None, class
     with Heartbeat("loading data", verbose):
         ds = data_mod.load(spec, classes=classes, merge_duplicates=merge_duplicates)
     if max_memory is not None:
-        guard(construction_id, ds.n, ds.d, ds.dy, ds.classes, options, max_memory)
+        guard(construction_id, ds.n, ds.d, ds.dy, ds.classes, options, max_memory, _profile(ds))
     entry = registry().get(construction_id)
     if seed is not None and entry and "seed" in inspect.signature(entry.build).parameters:
         options.setdefault("seed", seed)
@@ -96,6 +97,11 @@ def _entry(construction_id):
 _RANDOM_DEFAULTS = {k: p.default for k, p in inspect.signature(data_mod.random_dataset).parameters.items()}
 
 
+def _profile(ds):
+    """What the memory model reads of loaded data (:func:`exactmem.estimate.data_profile`)."""
+    return data_profile(ds.points, ds.labels if ds.task == "classification" else None)
+
+
 def _random_sizes(spec: str, classes):
     """(N, d, dy, classes) of a ``random:`` data string, read from the string alone; nothing is generated."""
     opts = {**_RANDOM_DEFAULTS, **data_mod.parse_random_spec(spec)}
@@ -112,7 +118,7 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file, workers=1
         ds.validate()
     kind = f"{ds.classes} classes" if ds.task == "classification" else f"dy={ds.dy}"
     if verbose:
-        est = guard(construction_id, ds.n, ds.d, ds.dy, ds.classes, options, None)
+        est = guard(construction_id, ds.n, ds.d, ds.dy, ds.classes, options, None, _profile(ds))
         _log(verbose, f"dataset: N={ds.n} d={ds.d} {kind} ({ds.task}); estimate: about "
                       f"{format_bytes(est.memory_bytes)}, {format_seconds(est.seconds)} with the check", t0)
     gp_mode, eps = options.pop("general_position", None), options.pop("perturb", None)
@@ -126,7 +132,7 @@ def _certify(construction_id, ds, options, recipe, verbose, data_file, workers=1
                          f"(it takes: {', '.join(accepted) or 'none'})")
     seed = (recipe or {}).get("seed")
     if construction_id in GENERAL_POSITION:     # only these take --general-position / --perturb
-        with Heartbeat(f"building {construction_id}", verbose):
+        with Heartbeat(f"building {construction_id}", verbose), geometry.parallel(workers):
             ds, built, gp_claims, gp_info = generalposition.prepare(ds, gp_mode, eps, seed,
                                                                     lambda d: entry.build(d, **options))
         built.claims = list(built.claims) + gp_claims

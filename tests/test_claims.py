@@ -258,6 +258,59 @@ def test_fast_hyperplane_equals_the_fraction_one(data):
         assert offsets == [sum(x * y for x, y in zip(a, p)) - c for p in pts]
 
 
+def _batched(points, groups):
+    """What separating_hyperplanes yields, group by group, up to and including its first refusal."""
+    out = []
+    try:
+        for a, c, offsets in geometry.separating_hyperplanes(points, groups):
+            out.append((a, c, offsets))
+    except Exception as e:
+        out.append((type(e).__name__, str(e)))
+    return out
+
+
+def _one_by_one(points, groups):
+    """The Fraction search for each group (the oracle), with its offsets summed here."""
+    out = []
+    for g in groups:
+        found = _slow(points, g)
+        if isinstance(found[0], str):
+            return out + [found]
+        a, c = found
+        out.append((a, c, [sum(x * y for x, y in zip(a, p)) - c for p in points]))
+    return out
+
+
+@given(st.data())
+def test_batched_hyperplanes_equal_the_fraction_answer_group_by_group(data):
+    d = data.draw(st.integers(1, 4))
+    coord = st.fractions(min_value=-3, max_value=3, max_denominator=3)
+    pts = data.draw(st.lists(st.tuples(*[coord] * d), min_size=1, max_size=9, unique=True))
+    group = st.lists(st.integers(0, len(pts) - 1), min_size=1, max_size=d, unique=True)
+    groups = data.draw(st.lists(group, min_size=1, max_size=4))
+    assert _batched(pts, groups) == _one_by_one(pts, groups)
+
+
+def test_hyperplanes_in_two_processes_are_the_same_and_stop_at_the_first_refusal():
+    """Forked workers give the same hyperplanes as the Fraction search, the general search still
+    takes the groups whose first candidate hits another point, and a refusal ends the batch."""
+    import random
+
+    rng = random.Random(7)
+    pts = [tuple(Fraction(rng.randrange(-20, 21), rng.randrange(1, 5)) for _ in range(4)) for _ in range(30)]
+    pts += [(Fraction(0), Fraction(1), Fraction(2), Fraction(3)), (Fraction(0), Fraction(5), Fraction(1), Fraction(1))]
+    groups = [list(range(i, i + 4)) for i in range(0, 28, 4)] + [[30], [31, 2]]   # [30]: x_1 = 0 hits row 32
+    bad = pts + [tuple(Fraction(v * t) for v in (1, 2, 0, 1)) for t in range(3)]    # rows 33-35 on one line
+    bad_groups = [[0, 1, 2, 3], [32, 33], [4, 5, 6, 7]]
+    with geometry.parallel(2):
+        assert geometry.separating_hyperplane_flint(pts, [30]) is None        # the search's case is covered
+        assert _batched(pts, groups) == _one_by_one(pts, groups)
+        refused = _batched(bad, bad_groups)
+    assert [len(r) for r in refused] == [3, 2] and refused[1][0] == "DataError"
+    assert refused == _one_by_one(bad, bad_groups)
+    assert geometry._FORKED == {}
+
+
 def test_big_datasets_go_to_a_lines_file_and_workers_check_in_ranges(tmp_path, monkeypatch, capsys):
     """The paper scale writes a CIFAR-sized dataset as a lines file (format 1.4) and checks in
     ranges with --workers; here the size threshold is lowered so the quick rows take that path,

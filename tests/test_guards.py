@@ -12,7 +12,8 @@ from exactmem import data, engine, estimate
 from exactmem.cli import main
 from exactmem.constructions import registry, zhang17
 from exactmem.errors import UsageError
-from exactmem.pipeline import certify_with_data
+from exactmem.pipeline import certify_dataset, certify_with_data
+from exactmem.studies.paper_numbers import pixel_dataset
 
 IDS = sorted(registry())
 # Options each construction is estimated with (the model reads widths, width, depth).
@@ -22,16 +23,25 @@ OPTIONS = {"ysj19-prop3.4": [{"widths": [8, 8, 8]}, {"widths": [40, 60, 9, 40, 6
            "ysj19-thm4.1": [{}, {"block_widths": [4, 4], "head_width": 6}]}
 
 
+# The general-position constructions have about 4N/d units of d (k + log d)-bit weights: fewer
+# units as d grows, so their estimate may fall with d (never with N).
+FALL_WITH_D = {"ysj19-cor4.2", "ysj19-thm4.1"}
+profiles = st.one_of(st.none(), st.builds(estimate.DataProfile, st.booleans(), st.integers(1, 64),
+                                          st.one_of(st.none(), st.integers(1, 10 ** 6))))
+
+
 @given(st.sampled_from(IDS), st.data(), st.integers(1, 10 ** 7), st.integers(0, 10 ** 7), st.integers(1, 3000),
-       st.integers(0, 3000), st.integers(1, 4), st.one_of(st.none(), st.integers(1, 50)))
-def test_estimate_never_decreases_as_n_or_d_grows(cid, draw, n, dn, d, dd, dy, classes):
+       st.integers(0, 3000), st.integers(1, 4), st.one_of(st.none(), st.integers(1, 50)), profiles)
+def test_estimate_never_decreases_as_n_or_d_grows(cid, draw, n, dn, d, dd, dy, classes, profile):
     opts = draw.draw(st.sampled_from(OPTIONS.get(cid, [{}])))
-    small = estimate.estimate(cid, n, d, dy, classes, opts)
-    for bigger in (estimate.estimate(cid, n + dn, d, dy, classes, opts),
-                   estimate.estimate(cid, n, d + dd, dy, classes, opts),
-                   estimate.estimate(cid, n + dn, d + dd, dy, classes, opts)):
-        assert bigger.memory_bytes >= small.memory_bytes
-        assert bigger.seconds >= small.seconds
+    small = estimate.estimate(cid, n, d, dy, classes, opts, profile=profile)
+    bigger = [estimate.estimate(cid, n + dn, d, dy, classes, opts, profile=profile)]
+    if cid not in FALL_WITH_D:
+        bigger += [estimate.estimate(cid, n, d + dd, dy, classes, opts, profile=profile),
+                   estimate.estimate(cid, n + dn, d + dd, dy, classes, opts, profile=profile)]
+    for big in bigger:
+        assert big.memory_bytes >= small.memory_bytes
+        assert big.seconds >= small.seconds
     assert small.memory_bytes > 0 and small.note
 
 
@@ -39,19 +49,34 @@ def test_estimate_never_decreases_as_n_or_d_grows(cid, draw, n, dn, d, dd, dy, c
     ("zhang17", "random:n=300,d=4,seed=1", {}),
     ("ysj19-thm3.1", "random:n=200,d=6,seed=2", {}),
     ("vys21", "random:n=120,d=5,classes=4,seed=3", {}),
+    ("ysj19-cor4.2", "random:n=300,d=6,classes=3,seed=4", {}),
+    ("ysj19-thm4.1", "random:n=300,d=6,classes=3,seed=5", {}),
+    ("ysj19-cor4.2", "pixels:n=400,d=96,classes=4", {}),
+    ("ysj19-thm4.1", "pixels:n=400,d=96,classes=4", {}),
 ])
 def test_estimate_is_above_the_measured_peak(cid, spec, opts):
     # tracemalloc sees the build's own Python allocations (not the interpreter, nor FLINT's
     # buffers): the estimate without its fixed interpreter part must still cover them.  A first
-    # build imports what the construction needs (the interpreter's part, BASE_BYTES).
-    certify_with_data(cid, spec, opts)
+    # build imports what the construction needs (the interpreter's part, BASE_BYTES).  "pixels:"
+    # is integer data 0..255 (the CIFAR case), estimated with its profile as loaded data are.
+    def build():
+        if spec.startswith("random:"):
+            return certify_with_data(cid, spec, opts)[1]
+        n, d, classes = (int(v.split("=")[1]) for v in spec.split(":")[1].split(","))
+        ds = pixel_dataset(n, d, classes)
+        certify_dataset(cid, ds, opts)
+        return ds
+
+    build()
     tracemalloc.start()
     try:
-        _, ds = certify_with_data(cid, spec, opts)
+        ds = build()
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    est = estimate.estimate(cid, ds.n, ds.d, ds.dy, ds.classes, opts)
+    profile = None if spec.startswith("random:") else estimate.data_profile(ds.points, ds.labels)
+    assert profile is None or profile == estimate.DataProfile(True, 9, max(ds.labels.count(k) for k in range(1, 5)))
+    est = estimate.estimate(cid, ds.n, ds.d, ds.dy, ds.classes, opts, profile=profile)
     assert est.memory_bytes - estimate.BASE_BYTES >= peak > 0
 
 

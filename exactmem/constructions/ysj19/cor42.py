@@ -64,7 +64,7 @@ def corollary_4_2(ds: Dataset, widths=None, activation: str = "relu") -> Built:
     .. [1] C. Yun, S. Sra, A. Jadbabaie, "Small ReLU networks are powerful memorizers: a tight
        analysis of memorization capacity", NeurIPS 2019, Corollary 4.2.
     """
-    from ...geometry import separating_hyperplane      # python-flint, loaded on first use
+    from ...geometry import separating_hyperplanes     # python-flint, loaded on first use
 
     check_activation(activation)
     if ds.task != "classification":
@@ -87,8 +87,8 @@ def corollary_4_2(ds: Dataset, widths=None, activation: str = "relu") -> Built:
         raise InternalError(f"{need} units needed, width {width}")
     W1, b1, W2 = [], [], [[] for _ in range(C)]
     margins = []
-    for k, group in groups:
-        a, c, offsets = separating_hyperplane(ds.points, group, with_offsets=True)
+    planes = separating_hyperplanes(ds.points, [group for _, group in groups])    # one at a time, in order
+    for (k, group), (a, c, offsets) in zip(groups, planes):
         m, K = margin_from_offsets(offsets, set(group))     # K * m >= 2: the bump vanishes off the group
         K = Fraction(K)
         margins.append(m)

@@ -129,7 +129,7 @@ def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
     shifts coordinate k of every point to <= -1 (k < dy); a group's bump pushes its points by an
     integer B along its class coordinate k, up to >= 0.  Returns the residual blocks and
     informative numbers."""
-    from ...geometry import separating_hyperplane      # python-flint, loaded on first use
+    from ...geometry import separating_hyperplanes     # python-flint, loaded on first use
 
     dx, G = len(X[0]), len(groups)
     s = [max(p[k] for p in X) + 1 if k < C else Fraction(0) for k in range(dx)]
@@ -137,8 +137,10 @@ def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
     blk = [p[0][0] for p in parts]
     # Hyperplanes fixed up front: block 1 sees x, later blocks see their points at x - s.  Each
     # comes with its offsets a.y_j - c at the points y it was computed on (x or x - s).
-    planes = [separating_hyperplane(X if blk[g] == 0 else shifted, grp, with_offsets=True)
-              for g, (_, grp) in enumerate(groups)]
+    planes = [None] * G
+    for pts, which in ((X, [g for g in range(G) if blk[g] == 0]), (shifted, [g for g in range(G) if blk[g] > 0])):
+        for g, plane in zip(which, separating_hyperplanes(pts, [groups[g][1] for g in which])):
+            planes[g] = plane
     # A point moves once, by its group's push B along its class coordinate k: at the input of a
     # later block it sits at y + B e_k, where a plane of that block reads a.y - c + B a_k.
     push = [(0, 0)] * len(X)                         # (k, B) of every point moved so far
@@ -173,10 +175,10 @@ def _thm41_line(X, groups, C: int, widths, seg_of, parts, activation: str):
     group g pushes along v_g, the part of w orthogonal to its normal a_g, so its distance
     u_g = K(a_g.h - c_g) is the same at every node of its run.  Returns the residual blocks,
     (w, T) and informative numbers."""
-    from ...geometry import separating_hyperplane      # python-flint, loaded on first use
+    from ...geometry import separating_hyperplanes     # python-flint, loaded on first use
 
     dx, G = len(X[0]), len(groups)
-    planes = [separating_hyperplane(X, grp) for _, grp in groups]     # nothing moves before a group
+    planes = [p[:2] for p in separating_hyperplanes(X, [grp for _, grp in groups])]   # nothing moves before a group
     lam = 0
     while True:                                      # w = (1, lam, lam^2, ...) parallel to no normal
         w = [Fraction(lam) ** t for t in range(dx)]

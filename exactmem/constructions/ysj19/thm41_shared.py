@@ -122,7 +122,7 @@ def build_shared(X, groups, C: int, widths, activation: str, block_factory):
     makes a residual block from (row, bias, outer column) units.  Returns (blocks, (w, T, order,
     k0), info) with ``order`` the pushed classes, window j = [T_j, T_(j+1) - 1] holding class
     order[j], and k0 the unpushed class."""
-    from ...geometry import separating_hyperplane      # python-flint, loaded on first use
+    from ...geometry import separating_hyperplane, separating_hyperplanes     # python-flint, loaded on first use
 
     dx, n = len(X[0]), len(X)
     counts = [sum(1 for k, _ in groups if k == c) for c in range(C)]
@@ -136,7 +136,7 @@ def build_shared(X, groups, C: int, widths, activation: str, block_factory):
     last = [p[-1][0] for p in parts]
     strad = [len(p) > 1 for p in parts]
     starts = {first[g]: g for g in range(G) if strad[g]}          # the straddling group starting in a block
-    base = [separating_hyperplane(X, rows) for _, rows in groups]   # on the original points
+    base = [p[:2] for p in separating_hyperplanes(X, [rows for _, rows in groups])]   # on the original points
     ortho = []
     for g in range(G):
         s2 = starts.get(last[g] if strad[g] else first[g])
