@@ -7,7 +7,8 @@ and never write, run or load anything.
 """
 
 import math
-from operator import mul
+from collections import Counter
+from operator import itemgetter, mul
 
 from check_base import (ACTIVATIONS, Verdict, MADD, NEURON, OP, div_any_cost, div_cost, gcd_cost, int_bytes, lcm_charged,
                         limbs, lst, madd_cost, malformed, mul_cost, need, count, rejected, to_int)
@@ -274,14 +275,38 @@ def over_common_denominator(rows, what, budget):
     """Rows of (num, den) pairs as integers over one common denominator c, the lcm of the distinct
     denominators (in increasing order): (rows of integers, c).  Each quotient c // q is formed
     once per distinct q; the products once per value."""
-    dens = sorted({q for row in rows for _, q in row})
+    dens = sorted(set().union(*(map(itemgetter(1), row) for row in rows)))
     c = lcm_charged(dens, what, budget)
-    cb = c.bit_length()
-    budget.hold(sum(int_bytes(abs(p).bit_length() + cb) for row in rows for p, _ in row), what)
-    budget.charge(sum(div_cost(cb, q.bit_length()) for q in dens if q != c), what)
+    nums = [list(map(itemgetter(0), row)) for row in rows]
+    budget.hold(sum(k * int_bytes(b + c.bit_length()) for b, k in bit_lengths(nums).items()), what)
+    budget.charge(sum(div_cost(c.bit_length(), q.bit_length()) for q in dens if q != c), what)
+    if len(dens) <= 1:                 # every value is over c already: no product
+        return nums, c
     factor = {q: c // q for q in dens if q != c}
-    budget.charge(sum(mul_cost(abs(p).bit_length(), cb) for row in rows for p, q in row if q != c), what)
+    budget.charge(sum(mul_cost(abs(p).bit_length(), c.bit_length()) for row in rows for p, q in row if q != c), what)
     return [[p * factor[q] if q != c else p for p, q in row] for row in rows], c
+
+
+def bit_lengths(rows):
+    """How many integers of the rows have each bit length (the charges above depend on no more)."""
+    lengths = Counter()
+    for row in rows:
+        lengths.update(map(int.bit_length, row))
+    return lengths
+
+
+def residual_sum(a, c, a1, c1, budget):
+    """A block's input a / c plus its outer output a1 / c1 over the lcm of c and c1: (values, lcm),
+    charged as :func:`over_common_denominator` charges the 2n values as (num, den) pairs."""
+    what, parts = "forward pass: a residual sum", [(a, c), (a1, c1)]
+    dens = sorted({q for vals, q in parts if vals})
+    ell = lcm_charged(dens, what, budget)
+    budget.hold(sum(k * int_bytes(b + ell.bit_length()) for b, k in bit_lengths([a, a1]).items()), what)
+    budget.charge(sum(div_cost(ell.bit_length(), q.bit_length()) for q in dens if q != ell), what)
+    moved = bit_lengths(vals for vals, q in parts if q != ell)
+    budget.charge(sum(k * mul_cost(b, ell.bit_length()) for b, k in moved.items()), what)
+    a, a1 = (vals if q == ell else [v * (ell // q) for v in vals] for vals, q in parts)
+    return [u + v for u, v in zip(a, a1)], ell     # additions: linear in the values just charged
 
 
 def scale_point(x, what, budget):
@@ -303,9 +328,7 @@ def forward(entries, x, budget):
             a, c = apply_layer(entry[0], a, c, budget)
         else:
             a1, c1 = apply_layer(entry[1], *apply_layer(entry[0], a, c, budget), budget)
-            (a, a1), c = over_common_denominator([[(u, c) for u in a], [(v, c1) for v in a1]],
-                                                 "forward pass: a residual sum", budget)
-            a = [u + v for u, v in zip(a, a1)]     # additions: linear in the values just charged
+            a, c = residual_sum(a, c, a1, c1, budget)
     return reduce_outputs(a, c, budget)
 
 

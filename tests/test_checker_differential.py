@@ -426,9 +426,9 @@ class Recorder2(Recorder):
 
 
 def spec_forward_cost(net, x):
-    """Section 17.2's charges for the forward pass of one point through plain layers, from the
-    specification's table (not check_network's code), and section 17.3's memory estimates:
-    (total units, outputs as Fractions, the estimates in order)."""
+    """Section 17.2's charges for the forward pass of one point through plain layers and residual
+    blocks, from the specification's table (not check_network's code), and section 17.3's memory
+    estimates: (total units, outputs as Fractions, the estimates in order)."""
     cost = spec_costs()
     mul, div, div_any, gcd, madd_ = (cost[k] for k in ("mul_cost", "div_cost", "div_any_cost", "gcd_cost", "madd_cost"))
     b = abs
@@ -456,7 +456,10 @@ def spec_forward_cost(net, x):
     units += u + sum(div(bl(c), bl(q)) for q in dens if q != c)
     units += sum(mul(bl(q.numerator), bl(c)) for q in xs if q.denominator != c)
     a = [int(q * c) for q in xs]
-    for layer in net["layers"]:
+    total = [units]
+
+    def plain(layer, a, c):
+        units = 0
         rows = [[int(w, 0) for w in r] for r in layer["weights"]]
         bias, ds = [int(v, 0) for v in layer["bias"]], [int(v, 0) for v in layer["dens"]]
         m = len(ds)
@@ -475,8 +478,8 @@ def spec_forward_cost(net, x):
         z = [sum(w * v for w, v in zip(r, a)) + bj * c for r, bj in zip(rows, bias)]
         act = layer["activation"]
         if all(q == 1 for q in ds):                       # integral: the values stay over c
-            a = [max(v, 0) if act == "relu" else max(-c, min(c, v)) if act == "hardtanh" else v for v in z]
-            continue
+            total[0] += units
+            return [max(v, 0) if act == "relu" else max(-c, min(c, v)) if act == "hardtanh" else v for v in z], c
         units += m * mul(dbits, bl(c))
         red = []
         for v, q in zip(z, ds):
@@ -488,7 +491,23 @@ def spec_forward_cost(net, x):
         c, u = lcm_steps([q for _, q in red])
         holds.append(m * int_bytes(Z + bl(c)))
         units += u + sum(div(bl(c), bl(q)) + mul(bl(p), bl(c) - bl(q) + 1) for p, q in red if q != c)
-        a = [p * (c // q) for p, q in red]
+        total[0] += units
+        return [p * (c // q) for p, q in red], c
+
+    for layer in net["layers"]:
+        if "residual" not in layer:
+            a, c = plain(layer, a, c)
+            continue
+        a1, c1 = plain(layer["residual"]["outer"], *plain(layer["residual"]["inner"], a, c))
+        # a residual sum: "as scaling the input, for the 2n values over their lcm l (denominators
+        # c and c1); the n additions are not charged"
+        dens = sorted({c, c1})
+        ell, u = lcm_steps(dens)
+        holds.append(sum(int_bytes(bl(v) + bl(ell)) for v in a + a1))
+        total[0] += u + sum(div(bl(ell), bl(q)) for q in dens if q != ell)
+        total[0] += sum(mul(bl(v), bl(ell)) for v, q in [(v, c) for v in a] + [(v, c1) for v in a1] if q != ell)
+        a, c = [v * (ell // c) + w * (ell // c1) for v, w in zip(a, a1)], ell
+    units = total[0]
     for v in a:
         units += gcd(bl(v), bl(c)) + 2 * div(max(bl(v), bl(c)), bl(c))
     return units, [Fraction(v, c) for v in a], holds
@@ -503,6 +522,19 @@ def cost_case(rng):
         bits = rng.choice((62, 63, 64, 65, 66, 130, 4088, 4092, 4094))
         return rng.choice((-1, 1)) * rng.randint(1 << (bits - 1), (1 << bits) - 1)
 
+    def layer(n_in, m, act):
+        integral = rng.random() < 0.5
+        ws, bs, ds, row = [], [], [], None
+        for _ in range(m):
+            # sometimes the row above again, with its own bias (a repeat: section 17.2)
+            row = row if row is not None and rng.random() < 0.4 else [num() for _ in range(n_in)]
+            bias, den = num(), 1 if integral else rng.choice((1, 2, 6, 1 << 64, 97))
+            g = math.gcd(den, bias, *row) or 1
+            ws.append([enc(w // g) for w in row])
+            bs.append(enc(bias // g))
+            ds.append(enc(den // g))
+        return {"activation": act, "bias": bs, "dens": ds, "weights": ws}
+
     d = rng.randint(1, 3)
     x = [enc_q(Fraction(num(), rng.choice((1, 1, 2, 3, 1 << 64, 6)))) for _ in range(d)]
     layers, width = [], d
@@ -511,17 +543,10 @@ def cost_case(rng):
         last = k == depth - 1
         m = 1 if last else rng.randint(1, 3)
         act = "identity" if last else rng.choice(("relu", "hardtanh", "identity"))
-        integral = rng.random() < 0.5
-        ws, bs, ds, row = [], [], [], None
-        for _ in range(m):
-            # sometimes the row above again, with its own bias (a repeat: section 17.2)
-            row = row if row is not None and rng.random() < 0.4 else [num() for _ in range(width)]
-            bias, den = num(), 1 if integral else rng.choice((1, 2, 6, 1 << 64, 97))
-            g = math.gcd(den, bias, *row) or 1
-            ws.append([enc(w // g) for w in row])
-            bs.append(enc(bias // g))
-            ds.append(enc(den // g))
-        layers.append({"activation": act, "bias": bs, "dens": ds, "weights": ws})
+        if not last and act != "identity" and rng.random() < 0.4:     # a residual block width -> m -> width
+            layers.append({"residual": {"inner": layer(width, m, act), "outer": layer(m, width, "identity")}})
+            continue
+        layers.append(layer(width, m, act))
         width = m
     return {"input_dim": d, "layers": layers}, x
 
@@ -544,7 +569,9 @@ def test_forward_pass_charges_are_the_specification(seed):
     # Section 17.2, the canonical-neuron test: g = den, then for v = bias, weight 1, ... while
     # g != 1, gcd_cost(b(g), b(v)) before each step g = gcd(g, v).
     want = []
-    for layer in net["layers"]:
+    maps = [m for layer in net["layers"]
+            for m in ((layer["residual"]["inner"], layer["residual"]["outer"]) if "residual" in layer else (layer,))]
+    for layer in maps:
         for row, bias, den in zip(layer["weights"], layer["bias"], layer["dens"]):
             g = int(den, 0)
             for v in [int(bias, 0)] + [int(w, 0) for w in row]:
