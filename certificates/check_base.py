@@ -261,10 +261,14 @@ def to_int(s, where, budget):
 # The pairs (v, 1) of the integers 0..4095, made once and shared (tuples never change): a dataset
 # of 8-bit pixels at dx = 3072 has 153 million coordinates, and a pair each took 56 bytes.
 SMALL_PAIRS = tuple((v, 1) for v in range(4096))
+SMALL_TOKENS = {str(v): pair for v, pair in enumerate(SMALL_PAIRS)}    # their canonical tokens
 
 
 def to_rat(s, where, budget):
     """RAT token -> (num, den) with den > 0, gcd 1, and den > 1 written only when needed."""
+    pair = SMALL_TOKENS.get(s) if type(s) is str else None
+    if pair is not None and budget.limits.int_bits >= 12:     # what the steps below return for it
+        return pair
     if not isinstance(s, str):
         raise malformed(f"{where}: expected a RAT string, got {type(s).__name__}")
     num, sep, den = s.partition("/")

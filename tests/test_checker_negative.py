@@ -525,6 +525,29 @@ def test_integer_rat_token_is_malformed_and_not_charged():
         assert rec.charges == ([] if token.endswith("/1") else [spec_costs()["gcd_cost"](3, 2)]), token
 
 
+def test_small_integer_tokens_read_as_section_3_reads_them():
+    # to_rat reads "0".."4095" (8-bit pixels) from a table; every token must give what the
+    # general rule gives (decimal, canonical, at most --max-int-bits bits), and the neighbours
+    # of the table's tokens keep their verdicts.
+    base = sys.modules[CHECKER.Budget.__module__]
+    budget = CHECKER.Budget(CHECKER.DEFAULT_LIMITS)
+    for v in range(4200):
+        assert base.to_rat(str(v), "x", budget) == (v, 1)
+    for token in ("00", "01", "+1", " 1", "1 ", "-0", "4095.0", "0x10", "4095/1"):
+        with pytest.raises(CHECKER.Verdict) as e:
+            base.to_rat(token, "x", budget)
+        assert e.value.code == 2, token
+    for token in (7, None, ["1"], {"1": 1}):             # not a string: MALFORMED, never a crash
+        with pytest.raises(CHECKER.Verdict) as e:
+            base.to_rat(token, "x", budget)
+        assert e.value.code == 2, token
+    narrow = CHECKER.Budget(CHECKER.DEFAULT_LIMITS._replace(int_bits=11))   # 4095 has 12 bits
+    assert base.to_rat("2047", "x", narrow) == (2047, 1)
+    with pytest.raises(CHECKER.Verdict) as e:
+        base.to_rat("4095", "x", narrow)
+    assert e.value.code == 4
+
+
 @pytest.mark.parametrize("d", [0, -2])
 def test_static_limits_count_a_bad_d_as_zero(tmp_path, d):
     # Section 17.1, test 2: d > W with d = dataset.d (a wrong one counts as 0, never as 1): with
