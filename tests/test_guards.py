@@ -80,6 +80,21 @@ def test_estimate_is_above_the_measured_peak(cid, spec, opts):
     assert est.memory_bytes - estimate.BASE_BYTES >= peak > 0
 
 
+def test_data_profile_by_hand():
+    from fractions import Fraction as F
+    # pixels: integers 0..4095, 12 bits, over the denominator 1 (1 bit)
+    assert estimate.data_profile([(F(0), F(4095)), (F(7), F(1))], [1, 2]) == estimate.DataProfile(True, 13, 1)
+    # 4096 is no longer a shared small integer; nor is a negative one, nor 1/3
+    assert not estimate.data_profile([(F(4096),)]).small_integers
+    assert not estimate.data_profile([(F(-1),)]).small_integers
+    # 5/2 and 1/3 over their common denominator 6 (3 bits): numerators of at most 3 bits
+    assert estimate.data_profile([(F(1, 3), F(5, 2))], None) == estimate.DataProfile(False, 6, None)
+    # a larger class makes larger groups: the estimate never falls as the largest class grows
+    small, big = (estimate.estimate("ysj19-cor4.2", 6000, 3072, 10, 10, {}, profile=estimate.DataProfile(True, 9, k))
+                  for k in (600, 1200))
+    assert big.memory_bytes > small.memory_bytes
+
+
 def _no_generation(monkeypatch):
     def refuse(*a, **k):
         raise AssertionError("the dataset was generated before the guard")
