@@ -20,7 +20,7 @@ from math import comb, gcd, lcm
 
 from flint import fmpz_mat
 
-from .errors import DataError
+from .errors import DataError, InternalError
 
 
 def _integer_rows(rows, n_cols: int):
@@ -137,7 +137,7 @@ def _flint_normal(points, group: list, ints: IntegerPoints):
             v[pc] = -R[i][f]
         a = _primitive_ints(v)
     if any(a[ints.m:]):
-        raise AssertionError("a normal reaches past its group's columns")
+        raise InternalError("a normal reaches past its group's columns")
     return a, [int(v) for v in (ints.matrix * fmpz_mat(ints.m, 1, list(a[:ints.m]))).entries()]
 
 
@@ -147,7 +147,7 @@ def _offsets(points, group: list, a, products, L: int):
     c = sum(x * y for x, y in zip(a, points[group[0]]))
     cL = c * L
     if cL.denominator != 1:
-        raise AssertionError("L is not a common denominator of the points")
+        raise InternalError("L is not a common denominator of the points")
     cL = int(cL)
     members = set(group)
     if any(products[j] == cL for j in range(len(points)) if j not in members):
