@@ -214,11 +214,11 @@ def separating_hyperplanes(points, groups: list):
     m = _window(points, groups)
     workers = min(_PROCESSES["workers"], len(groups))
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        found, L = _in_processes(points, groups, m, workers), common_denominator(points, m)
+        found = _in_processes(points, groups, m, workers)     # (normal, L): the workers know L
     else:
         ints = IntegerPoints(points, m)
-        found, L = (_flint_normal(points, g, ints) for g in groups), ints.L
-    for group, normal in zip(groups, found):
+        found = ((_flint_normal(points, g, ints), ints.L) for g in groups)
+    for group, (normal, L) in zip(groups, found):
         fast = None if normal is None else _offsets(points, group, normal[0], normal[1], L)
         yield fast if fast is not None else _searched(points, group)
 
@@ -240,11 +240,11 @@ def _in_processes(points, groups, m: int, workers: int):
 
 def _forked_normal(group):
     """:func:`_flint_normal` in a worker, on the points it inherited; the integer matrix is built
-    by the worker's first group and kept for the rest."""
+    by the worker's first group and kept for the rest.  Returns (its answer, L)."""
     points = _FORKED["points"]
     if "ints" not in _FORKED:
         _FORKED["ints"] = IntegerPoints(points, _FORKED["m"])
-    return _flint_normal(points, group, _FORKED["ints"])
+    return _flint_normal(points, group, _FORKED["ints"]), _FORKED["ints"].L
 
 
 def _separating_hyperplane_search(points, group: list) -> tuple:
