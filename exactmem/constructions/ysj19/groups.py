@@ -40,7 +40,12 @@ def margin_and_scale(a, c, pos, members):
 def margin_from_offsets(offsets, members):
     """(m, K) of :func:`margin_and_scale` from the offsets a.x_j - c of every point j (those of
     the group's members are not read)."""
-    dists = [abs(v) for j, v in enumerate(offsets) if j not in members]
+    return margin_from_distances([abs(v) for j, v in enumerate(offsets) if j not in members])
+
+
+def margin_from_distances(dists):
+    """(m, K) of :func:`margin_and_scale` from the distances |a.x_j - c| of the points outside the
+    group (any order; m = 2 when there are none)."""
     m = min(dists) if dists else Fraction(2)
     if m <= 0:
         raise InternalError("a moved point landed on a later hyperplane")

@@ -30,7 +30,7 @@ from ...network import Layer, Network, ResidualBlock
 from ...projection import dot
 from ...rational import ceil_div, encode_rat
 from .. import DISTINCT, Built, Claim
-from .groups import class_groups, margin_and_scale, margin_from_offsets
+from .groups import class_groups, margin_and_scale, margin_from_distances
 from .h3 import check_activation
 from .thm41_shared import build_shared, shared_head
 
@@ -136,11 +136,14 @@ def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
     shifted = [tuple(v - sk for v, sk in zip(p[:C], s)) + tuple(p[C:]) for p in X]     # s_k = 0 for k >= C
     blk = [p[0][0] for p in parts]
     # Hyperplanes fixed up front: block 1 sees x, later blocks see their points at x - s.  Each
-    # comes with its offsets a.y_j - c at the points y it was computed on (x or x - s).
+    # comes with its offsets a.y_j - c at the points y it was computed on (x or x - s).  Of those
+    # a plane keeps only what its block will read (_kept_offsets): at N = 50,000, dx = 3,072 the
+    # full lists were 20 x 50,000 numbers of ~35,000 bits, ~4.4 GB (docs/performance.md).
     planes = [None] * G
     for pts, which in ((X, [g for g in range(G) if blk[g] == 0]), (shifted, [g for g in range(G) if blk[g] > 0])):
-        for g, plane in zip(which, separating_hyperplanes(pts, [groups[g][1] for g in which])):
-            planes[g] = plane
+        for g, (a, c, offsets) in zip(which, separating_hyperplanes(pts, [groups[g][1] for g in which])):
+            planes[g] = (a, c) + _kept_offsets(offsets, groups, blk, g)
+    del shifted
     # A point moves once, by its group's push B along its class coordinate k: at the input of a
     # later block it sits at y + B e_k, where a plane of that block reads a.y - c + B a_k.
     push = [(0, 0)] * len(X)                         # (k, B) of every point moved so far
@@ -149,9 +152,8 @@ def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
         units, moves = [], []
         for g in (g for g in range(G) if blk[g] == b):
             k, grp = groups[g]
-            a, c, offsets = planes[g]
-            members = set(grp)
-            m, K = margin_from_offsets([o + B_ * a[k_] for o, (k_, B_) in zip(offsets, push)], members)
+            a, c, moved, still = planes[g]
+            m, K = margin_from_distances([abs(o + push[i][1] * a[push[i][0]]) for i, o in moved.items()] + still)
             B = ceil_div(max(s[k] - X[i][k] for i in grp), 1)
             # no member may land on a later block's hyperplane: a_h.(x_i - s + B e_k) != c_h
             while any(planes[h][2][i] + B * planes[h][0][k] == 0 for h in range(G) if blk[h] > b for i in grp):
@@ -165,8 +167,22 @@ def _thm41_coordinate(X, groups, C: int, widths, parts, activation: str):
         for k, grp, B in moves:                       # the block's pushes, all read its input
             for i in grp:
                 push[i] = (k, B)
+        for g in (g for g in range(G) if blk[g] == b):
+            planes[g] = planes[g][:2]                 # its offsets are read no more
     info = {"shift": [encode_rat(v) for v in s], "pushes": pushes, "min_margin": encode_rat(min(margins))}
     return blocks, info
+
+
+def _kept_offsets(offsets, groups, blk, g):
+    """What the coordinate layout reads of group g's offsets a.y_j - c: ``(moved, still)``, the
+    offsets at the points that earlier blocks push (a dict by row; their margin and the test of
+    their own pushes against this plane read them) and, as a list of at most one number, the least
+    |offset| of the other points outside the group, which are still at y when g's block reads
+    them."""
+    earlier = {i for h, (_, rows) in enumerate(groups) if blk[h] < blk[g] for i in rows}
+    members = set(groups[g][1])
+    rest = [abs(v) for j, v in enumerate(offsets) if j not in earlier and j not in members]
+    return {i: offsets[i] for i in sorted(earlier)}, [min(rest)] if rest else []
 
 
 def _thm41_line(X, groups, C: int, widths, seg_of, parts, activation: str):
@@ -350,7 +366,7 @@ def theorem_4_1(ds: Dataset, activation: str = "relu", block_widths=None, head_w
             readout, segments = thm41_layout(widths, G, per, dx)
         except ConstructionError:                    # every other admitted split: the shared layout
             readout, segments = "shared", None
-    X = [list(p) for p in ds.points]
+    X = ds.points                                    # read only (the line layout copies what moves)
     dead = (head_width or k_head * C) - k_head * C     # the head padded to d_L with dead nodes
     if readout == "shared":                         # the unpushed class frees its k_head head nodes
         blocks, line, extra = build_shared(X, groups, C, widths, activation,
