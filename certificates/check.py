@@ -55,7 +55,8 @@ from check_base import (DEFAULT_LIMITS, SUPPORTED_MAJOR, SUPPORTED_MINOR, VERDIC
                         Verdict, canonical, count, fmt, is_sha256, lst, malformed, need, parse_json, read_bytes,
                         rejected, same_json, str_field, to_rat)
 from check_claims import LazyEnv, check_claims, claim_list  # noqa: E402
-from check_network import data_fits, forward, load_network, network_fits, recompute_sizes, start_point  # noqa: E402
+from check_network import (data_fits, forward, has_pair, load_network, network_fits, recompute_sizes,  # noqa: E402
+                           start_point)
 from check_theorems import check_theorem  # noqa: E402
 
 CHECKER_VERSION = "1.3"
@@ -345,8 +346,9 @@ def alternating_variable(ds, segment, budget):
 
 def computed_outputs(layers, ds, points, budget):
     """Section 10 at the points, in order: one point at a time (check_network.forward), or for a
-    network of integral plain layers a chunk at a time (check_packed.py; the same values)."""
-    if len(points) < 2 or not all(len(entry) == 1 and entry[0].integral for entry in layers):
+    network of integral plain layers without a one-direction pair a chunk at a time
+    (check_packed.py; the same values)."""
+    if len(points) < 2 or not all(len(entry) == 1 and entry[0].integral for entry in layers) or has_pair(layers, budget):
         yield from (forward(layers, ds["x"][i], budget) for i in points)
         return
     import check_packed

@@ -13,6 +13,11 @@ from operator import itemgetter, mul
 from check_base import (ACTIVATIONS, Verdict, MADD, NEURON, OP, div_any_cost, div_cost, gcd_cost, int_bytes, lcm_charged,
                         limbs, lst, madd_cost, malformed, mul_cost, need, count, rejected, to_int)
 
+# Section 17.2, "one-direction pairs": a plain ReLU map of more than this many neurons whose rows
+# all point one way is evaluated together with the plain map after it.
+PAIR_WIDTH = 256
+
+
 def data_fits(n, d, limits):
     """Rule (section 17.1): at most --max-points points, and an input dimension of at most
     --max-width, read from the counts alone before any number is converted."""
@@ -47,7 +52,12 @@ def network_fits(net, n, limits):
             neurons += width(block.get("inner"), f"layer {k} inner") + width(block.get("outer"), f"layer {k} outer")
             integral = False
         else:
-            neurons += width(layer, f"layer {k}")
+            m = width(layer, f"layer {k}")
+            # a wide ReLU layer read by a plain one may be a one-direction pair: no cost per neuron
+            nxt = layers[k] if k < len(layers) else None
+            pair = (m > PAIR_WIDTH and isinstance(layer, dict) and layer.get("activation") == "relu"
+                    and isinstance(nxt, dict) and "residual" not in nxt)
+            neurons += 0 if pair else m
             dens = layer.get("dens") if isinstance(layer, dict) else None
             integral = integral and isinstance(dens, list) and all(v == "1" for v in dens)
     # An integral network may be evaluated packed, at NEURON per neuron and chunk of 1000 points.
@@ -64,7 +74,7 @@ class Map:
     for rows that are mostly zero, the positions of their nonzero weights."""
 
     __slots__ = ("act", "rows", "bias", "dens", "n_in", "wbits", "bbits", "dbits", "nnz", "sparse", "integral",
-                 "repeat", "nnz_new")
+                 "repeat", "nnz_new", "direction", "pair")
 
     def __init__(self, act, rows, bias, dens, n_in, repeat=None):
         self.act, self.rows, self.bias, self.dens, self.n_in = act, rows, bias, dens, n_in
@@ -77,6 +87,8 @@ class Map:
         self.repeat = repeat or [False] * len(rows)
         self.nnz_new = sum(1 for r, again in zip(rows, self.repeat) if not again for v in r if v)
         self.integral = all(q == 1 for q in dens)
+        self.direction = None               # one_direction(): None until tested, then True or False
+        self.pair = None                    # (next map, its prefix sums) once prepared
         self.sparse = []
         for r in rows:                      # (positions, weights) of a row that is mostly zero
             idx = [i for i, v in enumerate(r) if v]
@@ -248,11 +260,18 @@ def apply_layer(m, a, c, budget):
             out.append(z)
         return out, c
     budget.charge(n_out * mul_cost(m.dbits, c.bit_length()), "forward pass: a layer's denominators")
-    nums, ds, s = [], [], 0
+    zs, s = [], 0
     for j in range(n_out):
         s = s if m.repeat[j] else dot(m, j, a)
-        z = s + bias[j] * c
-        D = dens[j] * c
+        zs.append(s + bias[j] * c)
+    return reduce_values(act, zs, [q * c for q in dens], zbits, budget)
+
+
+def reduce_values(act, zs, Ds, zbits, budget):
+    """The activation on each numerator z over D, the value reduced, and the map's values over the
+    lcm c' of the reduced denominators: (values, c').  |z| < 2^zbits."""
+    nums, ds = [], []
+    for z, D in zip(zs, Ds):
         if act == "relu" and z < 0:
             z = 0
         elif act == "hardtanh":
@@ -265,7 +284,7 @@ def apply_layer(m, a, c, budget):
         ds.append(D // g)
     c = lcm_charged(ds, "forward pass: a layer's common denominator", budget)
     cb = c.bit_length()
-    budget.hold(n_out * int_bytes(zbits + cb), "forward pass: one layer's values over their common denominator")
+    budget.hold(len(zs) * int_bytes(zbits + cb), "forward pass: one layer's values over their common denominator")
     budget.charge(sum(div_cost(cb, q.bit_length()) + mul_cost(abs(v).bit_length(), cb - q.bit_length() + 1)
                       for v, q in zip(nums, ds) if q != c), "forward pass: rescaling a layer's values")
     return [v if q == c else v * (c // q) for v, q in zip(nums, ds)], c
@@ -321,15 +340,38 @@ def forward(entries, x, budget):
     The point's values are integers over one positive denominator c; neuron j's pre-activation
     is (W_j . a + b_j c) / (den_j c), activated on the numerator, reduced, and the layer's new
     common denominator is the lcm of the reduced ones.  A residual block adds its output to
-    its input (over the lcm of the two denominators)."""
+    its input (over the lcm of the two denominators).  A one-direction pair (section 17.2) gives
+    the second map's values at once."""
     a, c = start_point(x, budget)
-    for entry in entries:
-        if len(entry) == 1:
-            a, c = apply_layer(entry[0], a, c, budget)
-        else:
+    k = 0
+    while k < len(entries):
+        entry = entries[k]
+        if len(entry) == 2:
             a1, c1 = apply_layer(entry[1], *apply_layer(entry[0], a, c, budget), budget)
             a, c = residual_sum(a, c, a1, c1, budget)
+        elif k + 1 < len(entries) and is_pair(entry[0], entries[k + 1], budget):
+            import check_pairs
+            a, c = check_pairs.apply_pair(entry[0], a, c, budget)
+            k += 1
+        else:
+            a, c = apply_layer(entry[0], a, c, budget)
+        k += 1
     return reduce_outputs(a, c, budget)
+
+
+def has_pair(entries, budget):
+    """Whether some plain map and the entry after it form a one-direction pair."""
+    return any(len(e) == 1 and is_pair(e[0], nxt, budget) for e, nxt in zip(entries, entries[1:]))
+
+
+def is_pair(m, nxt, budget):
+    """Rule (section 17.2, one-direction pairs): m is a plain ReLU map of more than PAIR_WIDTH
+    neurons, the entry after it is a plain map, and every row of m points one way
+    (check_pairs.py, loaded only for such a map)."""
+    if m.act != "relu" or len(m.dens) <= PAIR_WIDTH or len(nxt) != 1:
+        return False
+    import check_pairs
+    return check_pairs.is_pair(m, nxt[0], budget)
 
 
 def start_point(x, budget):

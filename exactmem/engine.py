@@ -16,7 +16,8 @@ by exactmem/packed.py instead: one big integer per neuron holds its values at al
 chunk, so a weight costs one multiply-add for the chunk rather than one per point - unless its
 first layer turns small inputs into long values (YSJ19's hyperplanes at dx = 3072: 8-bit pixels,
 2,000-40,000-bit values), where slots as wide as the values would waste most of every product
-(:func:`exactmem.packed.pays`).
+(:func:`exactmem.packed.pays`).  A wide ReLU layer whose rows all point one way is evaluated with
+the map after it by a bisection over its sorted thresholds (:mod:`exactmem.one_direction`).
 The engine knows nothing about constructions.
 """
 
@@ -27,7 +28,7 @@ from fractions import Fraction
 
 from flint import fmpz_mat
 
-from . import packed
+from . import one_direction, packed
 from .network import Layer, Network, ResidualBlock
 
 
@@ -151,8 +152,29 @@ def integral(network: Network) -> bool:
 
 
 def _prepare_network(network: Network) -> list[tuple]:
-    """Per entry, its prepared maps: (plain,) or (inner, outer) for a residual block."""
-    return [_prepare_block(e) if isinstance(e, ResidualBlock) else (_prepare(e),) for e in network.layers]
+    """Per entry, its prepared maps: (plain,), (inner, outer, active) for a residual block, or
+    (pair,) for a wide one-direction ReLU layer and the plain layer after it
+    (:mod:`exactmem.one_direction`)."""
+    out, layers, k = [], network.layers, 0
+    while k < len(layers):
+        e = layers[k]
+        if isinstance(e, ResidualBlock):
+            out.append(_prepare_block(e))
+        elif k + 1 < len(layers) and one_direction.applies(e, layers[k + 1]):
+            out.append((one_direction.prepare(e, layers[k + 1]),))
+            k += 1
+        else:
+            out.append((_prepare(e),))
+        k += 1
+    return out
+
+
+def _apply_pair(pair, rows, cols, n):
+    """A one-direction pair: the first row's products, then the next map's values."""
+    A = fmpz_mat(len(rows), n, [v for row in rows for v in row])
+    S = [int(v) for v in (fmpz_mat(1, len(pair.row), list(pair.row)) * A).entries()]
+    after = pair.after
+    return _layer_values(one_direction.pre_activations(pair, S, cols), n, after, math.lcm(*after.dens), cols)
 
 
 def forward_integer(network: Network, points, progress=None, prepared=None) -> tuple[list[list[int]], list[int]]:
@@ -164,7 +186,7 @@ def forward_integer(network: Network, points, progress=None, prepared=None) -> t
     cols = [math.lcm(*(v.denominator for v in p)) for p in points]
     rows = [[p[j].numerator * (c // p[j].denominator) for p, c in zip(points, cols)]
             for j in range(network.input_dim)]
-    if integral(network):
+    if integral(network) and not any(isinstance(maps[0], one_direction.Pair) for maps in prepared):
         bits = packed.input_bits(rows, cols)            # once, for the decision and the evaluation
         if packed.pays(network.layers[0], rows, cols, bits):
             return packed.evaluate(network.layers, rows, cols, progress, bits), cols
@@ -174,10 +196,12 @@ def forward_integer(network: Network, points, progress=None, prepared=None) -> t
                 r1, c1 = _apply(maps[0], rows, cols, n)
                 r2, c2 = _apply(maps[1], r1, c1, n)
                 rows, cols = _add(rows, cols, maps[2], r2, c2)
+        elif isinstance(maps[0], one_direction.Pair):
+            rows, cols = _apply_pair(maps[0], rows, cols, n)
         else:
             rows, cols = _apply(maps[0], rows, cols, n)
         if progress:
-            progress(k, len(network.layers))
+            progress(k, len(prepared))
     return rows, cols
 
 
