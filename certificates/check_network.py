@@ -131,16 +131,35 @@ def parse_layer(layer, where, n_in, budget):
         r = [to_int(v, f"{where} neuron {j} weight {i}", budget) for i, v in enumerate(lst(row, f"{where} neuron {j}", n_in))]
         if dens[j] <= 0:
             raise malformed(f"{where} neuron {j}: denominator must be positive")
-        g = dens[j]                         # gcd(den, bias, *weights), step by step until it is 1
-        for v in [bias[j]] + r:
-            if g == 1:
-                break
-            budget.charge(gcd_cost(g.bit_length(), abs(v).bit_length()), f"{where} neuron {j}: the canonical-form gcd")
-            g = math.gcd(g, v)
+        g = canonical_gcd(dens[j], bias[j], r, f"{where} neuron {j}", budget)
         if g != 1:
             raise malformed(f"{where} neuron {j}: numerators and denominator share a factor (not canonical)")
         rows.append(r)
     return Map(act, rows, bias, dens, n_in, repeats(rows, where, budget))
+
+
+def canonical_gcd(den, bias, row, where, budget):
+    """Rule (section 17.2, the canonical-neuron test): gcd(den, bias, weights), a neuron being
+    canonical when it is 1.  g = den, or for a den of more than 64 bits g = gcd(den, z) with the
+    combination z = bias + sum_i i w_i (a common factor of den, bias and the weights divides z, so
+    the answer is the same); then g <- gcd(g, v) for v = bias, w_1, w_2, ... until g = 1.  (An
+    output neuron of Zhang et al.'s network has 10^5 weights over one ~100,000-bit den: step by
+    step from den, every gcd was between two numbers of that size, minutes in all; gcd(den, z)
+    had 14 bits at N = 10^4.)"""
+    g = den
+    if den.bit_length() > 64:
+        n = len(row)
+        budget.charge(n * madd_cost(max((abs(v).bit_length() for v in row), default=0), (n + 1).bit_length())
+                      + OP, f"{where}: the canonical-form combination")
+        z = bias + sum(map(mul, row, range(1, n + 1)))
+        budget.charge(gcd_cost(den.bit_length(), abs(z).bit_length()), f"{where}: the canonical-form gcd")
+        g = math.gcd(den, z)
+    for v in [bias] + row:
+        if g == 1:
+            break
+        budget.charge(gcd_cost(g.bit_length(), abs(v).bit_length()), f"{where}: the canonical-form gcd")
+        g = math.gcd(g, v)
+    return g
 
 
 def repeats(rows, where, budget):

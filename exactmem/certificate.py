@@ -22,7 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import __version__
-from .data import Dataset, canonical_bytes, point_key
+from .data import Dataset, canonical_bytes, canonical_chunks, point_key
 from .errors import DataError, InternalError, UsageError
 from .gadgets import class_decoder
 from .geometry import general_position_witness
@@ -284,7 +284,10 @@ def build_certificate(ds: Dataset, construction: dict, built, outputs, recipe: d
     if segment is not None:
         body["segment"] = {"from": [encode_rat(v) for v in segment[0]], "to": [encode_rat(v) for v in segment[1]]}
     body["version"] = format_version(claims, body)
-    body["certificate_sha256"] = hashlib.sha256(canonical_bytes(body)).hexdigest()
+    digest = hashlib.sha256()
+    for chunk in canonical_chunks(body):
+        digest.update(chunk)
+    body["certificate_sha256"] = digest.hexdigest()
     return body
 
 
@@ -316,6 +319,18 @@ def write_dataset_file(path: str | os.PathLike, ds: Dataset) -> None:
 
 def certificate_bytes(cert: dict) -> bytes:
     return canonical_bytes(cert) + b"\n"
+
+
+def certificate_chunks(cert: dict):
+    """:func:`certificate_bytes` in pieces, for :func:`write_atomic_chunks`: a large
+    certificate is never held as one text."""
+    yield from canonical_chunks(cert)
+    yield b"\n"
+
+
+def write_certificate(path: str | os.PathLike, cert: dict) -> None:
+    """Write a certificate atomically, a piece at a time."""
+    write_atomic_chunks(path, certificate_chunks(cert))
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:

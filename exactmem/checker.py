@@ -23,8 +23,10 @@ CHECKER = SOURCE_CHECKER if SOURCE_CHECKER.exists() else INSTALLED_CHECKER
 # Budgets for certificates exactmem has just built itself at sizes past the checker's defaults
 # (about 30 s and 1 GiB, docs/checker.md): the project's own long runs pass these. The vys21
 # certificate of N = 10^5 charged 9.94 * 10^12 units in each of two ranges of 50,000 points (about
-# an hour of CPU each), so 10^13 was too tight for anything larger; 10^15 is days of CPU.
-LONG_RUN_LIMITS = ("--max-work", str(10 ** 15), "--max-memory", str(1 << 35))
+# an hour of CPU each), so 10^13 was too tight for anything larger; 10^15 is days of CPU.  Files up
+# to 16 GiB: zhang17's certificate at N = 10^5 is 2.7 GB (its output weights share one
+# ~100,000-bit denominator); --max-memory still bounds what the checker builds from them.
+LONG_RUN_LIMITS = ("--max-work", str(10 ** 15), "--max-memory", str(1 << 35), "--max-bytes", str(1 << 34))
 
 
 def checker_path() -> Path:

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .certificate import certificate_bytes, write_atomic, write_dataset_file
+from .certificate import write_certificate, write_dataset_file
 from .checker import run_checker
 from .data import DATA_HELP
 from .errors import ExactmemError, UsageError
@@ -101,7 +101,7 @@ def cmd_build(args) -> int:
     if args.no_verify:
         if data_file:
             write_dataset_file(out.with_name(data_file), ds)
-        write_atomic(out, certificate_bytes(cert))
+        write_certificate(out, cert)
     else:
         write_verified(out, cert, ds, data_file, verbose=not args.quiet, workers=args.workers)
     s = cert["sizes"]
@@ -185,7 +185,7 @@ def cmd_demo(args) -> int:
     for cid, spec, opts in DEMO:
         cert = certify(cid, spec, opts)
         name = cid + ("-" + opts["activation"] if opts else "") + ".json"
-        write_atomic(out / name, certificate_bytes(cert))
+        write_certificate(out / name, cert)
         code, verdict = run_checker(out / name, capture=True) if not args.no_check else (0, "skipped")
         worst = max(worst, code)
         s = cert["sizes"]

@@ -267,6 +267,28 @@ def canonical_bytes(obj) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def canonical_chunks(obj):
+    """:func:`canonical_bytes` in pieces (a generator): their concatenation is the same bytes,
+    but no piece holds more than one innermost list (a row of weights, a point) or value.  A
+    certificate of 1.5 GB was held three times over as one text (the str, its bytes, and those
+    with a newline) to be hashed and again to be written (docs/performance.md)."""
+    if isinstance(obj, dict):
+        yield b"{"
+        for i, key in enumerate(sorted(obj)):
+            yield (b"," if i else b"") + canonical_bytes(key) + b":"
+            yield from canonical_chunks(obj[key])
+        yield b"}"
+    elif isinstance(obj, (list, tuple)) and any(isinstance(v, (dict, list, tuple)) for v in obj):
+        yield b"["
+        for i, v in enumerate(obj):
+            if i:
+                yield b","
+            yield from canonical_chunks(v)
+        yield b"]"
+    else:
+        yield canonical_bytes(obj)
+
+
 def sqrt_upper(s: Fraction, precision_bits: int = 32) -> Fraction:
     """Smallest k / 2**p (p = precision_bits) with (k / 2**p)**2 >= s."""
     scale = 1 << (2 * precision_bits)

@@ -155,6 +155,24 @@ def _int_option(options: dict, key: str) -> int | None:
         return None
 
 
+def _zhang17_shape(n: int, d: int, dy: int) -> _Shape:
+    """Zhang et al.'s one hidden layer of N ReLUs on one direction: a point costs one product and
+    a bisection (exactmem/one_direction.py, the checker's check_pairs.py), so the forward pass is
+    about linear in N.  The size is not: an output neuron has one denominator, the lcm of its N
+    weights' denominators (slopes over the gaps between consecutive projections), measured at
+    4.0 bits a point at N = 10,000 and 1.07 at N = 100,000 on random data (the lcm of gaps drawn
+    from a bounded range saturates), so its N weights hold about N x that many bits, and the
+    engine's prefix sums as much again.  The model counts min(4N, 2^17) + 64 bits for each of
+    3 N dy such numbers, and time for the checker's canonical-form gcds along them, quadratic in
+    their words (about 1 ns a word squared measured at N = 10,000)."""
+    bits = min(4 * n, 1 << 17) + 64
+    words = bits // 64 + 1
+    seconds = (n * (d + 16) * NS_PER_UNIT + 2 * n * dy * words * words) // 10 ** 9
+    return _Shape(dy + 1, 3 * n * dy, bits, d + 16, "one hidden layer of N neurons on one direction: an "
+                  "output neuron's N weights share one denominator of up to ~4N bits (a certificate of ~N^2 bits)",
+                  seconds=seconds, small_params=n * (d + 1) + d, small_bits=64 + 4 * d)
+
+
 def _shape(cid: str, n: int, d: int, dy: int, classes, options: dict, profile: DataProfile) -> _Shape:
     """The per-construction part of the model, in closed form: nothing here loops over N (the
     constructions' own default rules, such as YSJ19's width search or VYS21's block size, are
@@ -163,15 +181,17 @@ def _shape(cid: str, n: int, d: int, dy: int, classes, options: dict, profile: D
     widths = _int_list(options.get("widths") or ())
     if cid == "ysj19-thm3.3" and _int_option(options, "depth") == 3:
         cid = "ysj19-thm3.1"
-    if cid in ("zhang17", "ysj19-thm3.3"):
-        # One hidden layer of N ReLUs on one direction a = (1, T, ..., T^(d-1)): every point meets
-        # N neurons (quadratic in N); values a.x - b of d small powers of T (T is small on
-        # random data), under 64 + 4d bits.
-        # thm3.3's certificate also has the checker count the pieces on the segment: about 8
-        # times zhang17's check (84 s at N = 2,000).
-        units = (n + 1) * (8 + d) // 8 * (8 if cid == "ysj19-thm3.3" else 1)
+    if cid == "zhang17":
+        return _zhang17_shape(n, d, dy)
+    if cid == "ysj19-thm3.3":
+        # One hidden layer of N ReLUs on one direction a = (1, T, ..., T^(d-1)); values a.x - b of
+        # d small powers of T (T is small on random data), under 64 + 4d bits.  The forward pass
+        # reads the layer with the next one by a bisection (exactmem/one_direction.py), but the
+        # checker's count of the pieces on the segment evaluates the hidden layer itself at each
+        # of about N points: about 8 times zhang17's dense check (84 s at N = 2,000).
+        units = (n + 1) * (8 + d) // 8 * 8
         return _Shape(n + 1, n * (d + 1 + dy) + d, 64 + 4 * d, units,
-                      "one hidden layer of N neurons: every point meets all of them (quadratic in N)")
+                      "one hidden layer of N neurons: the pieces on the segment meet all of them (quadratic in N)")
     if cid in ("ysj19-thm3.1", "ysj19-prop3.2", "ysj19-prop3.4"):
         # Default widths about 2 sqrt(N dy) each (d1 d2 >= 4 N dy, balanced), + 4C for Prop 3.2's
         # class layer; the H3 block's weights grow with the cells it separates, so a point's

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import data as data_mod
 from . import engine, generalposition, geometry
-from .certificate import build_certificate, certificate_bytes, write_atomic, write_dataset_file
+from .certificate import build_certificate, write_certificate, write_dataset_file
 from .checker import LONG_RUN_LIMITS, run_checker, run_sharded
 from .constructions import GENERAL_POSITION, registry
 from .errors import InternalError, ResourceError, UsageError
@@ -230,7 +230,7 @@ def write_verified(out, cert: dict, ds=None, data_file: str | None = None, verbo
         with Heartbeat("independent check", verbose):
             if data_file:
                 write_dataset_file(stage / data_file, ds)
-            write_atomic(stage / out.name, certificate_bytes(cert))
+            write_certificate(stage / out.name, cert)
             if workers > 1:
                 code, last = run_sharded(stage / out.name, workers, LONG_RUN_LIMITS, quiet=True)
             else:

@@ -566,15 +566,25 @@ def test_forward_pass_charges_are_the_specification(seed):
     cert = {"network": net, "dataset": {"d": len(x), "dy": len(net["layers"][-1]["dens"])}}
     loading = Recorder2()
     entries = CHECKER.load_network(cert, len(x), len(net["layers"][-1]["dens"]), loading)
-    # Section 17.2, the canonical-neuron test: g = den, then for v = bias, weight 1, ... while
-    # g != 1, gcd_cost(b(g), b(v)) before each step g = gcd(g, v).
+    # Section 17.2, the canonical-neuron test: g = den, or when b(den) > 64 the combination
+    # z = bias + sum_i i w_i (n madd_cost(max b(w_i), bitlen(n + 1)) + OP) and g = gcd(den, z)
+    # (gcd_cost(b(den), b(z))); then for v = bias, weight 1, ... while g != 1, gcd_cost(b(g), b(v))
+    # before each step g = gcd(g, v).
     want = []
     maps = [m for layer in net["layers"]
             for m in ((layer["residual"]["inner"], layer["residual"]["outer"]) if "residual" in layer else (layer,))]
     for layer in maps:
         for row, bias, den in zip(layer["weights"], layer["bias"], layer["dens"]):
             g = int(den, 0)
-            for v in [int(bias, 0)] + [int(w, 0) for w in row]:
+            ws = [int(w, 0) for w in row]
+            if g.bit_length() > 64:
+                n = len(ws)
+                want.append(n * spec_costs()["madd_cost"](max(abs(w).bit_length() for w in ws), (n + 1).bit_length())
+                            + 100)
+                z = int(bias, 0) + sum(i * w for i, w in enumerate(ws, 1))
+                want.append(spec_costs()["gcd_cost"](g.bit_length(), abs(z).bit_length()))
+                g = math.gcd(g, z)
+            for v in [int(bias, 0)] + ws:
                 if g == 1:
                     break
                 want.append(spec_costs()["gcd_cost"](g.bit_length(), abs(v).bit_length()))

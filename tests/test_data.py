@@ -337,3 +337,18 @@ def test_small_integer_coordinates_share_one_object_per_value(tmp_path):
     assert ds.points[0][1] is ds.points[1][2] and ds.points[0][1] is data.small_shared(Fraction(255))
     assert data.small_shared(Fraction(4096)) is not data.small_shared(Fraction(4096))
     assert data.small_shared(Fraction(-1)) == -1 and data.small_shared(Fraction(1, 2)) == Fraction(1, 2)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=25)
+
+
+@given(json_values)
+def test_canonical_chunks_join_to_the_canonical_bytes(obj):
+    """The pieces a certificate is hashed and written in are json.dumps' canonical bytes, split
+    (an independent oracle: the standard library's one-shot encoder)."""
+    from exactmem.data import canonical_chunks
+    expected = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert b"".join(canonical_chunks(obj)) == expected
