@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 from exactmem.certificate import network_json
 from exactmem.cli import main
@@ -59,21 +59,22 @@ def nearest(x: Fraction, dtype: str) -> float:
     two neighbours, plus 2^emax (the first value past the largest finite one, standing for an
     overflow to infinity, as IEEE rounds), compared by their exact distance to x."""
     t = NP[dtype]
+    sign = 1.0 if x >= 0 else -1.0        # not copysign(.., x): float(x) overflows for |x| >= 2^1024
     top = Fraction(2) ** (128 if dtype == "float32" else 1024)
     if abs(x) >= top:
-        return math.copysign(math.inf, x)
+        return math.copysign(math.inf, sign)
     biggest = float(np.finfo(t).max)
     try:
         start = float(x)
     except OverflowError:
-        start = math.copysign(biggest, x)
+        start = math.copysign(biggest, sign)
     with np.errstate(over="ignore"):
-        start = t(start) if abs(start) <= biggest else t(math.copysign(biggest, x))
+        start = t(start) if abs(start) <= biggest else t(math.copysign(biggest, sign))
         if not np.isfinite(start):
-            start = t(math.copysign(biggest, x))
+            start = t(math.copysign(biggest, sign))
     cands = [(Fraction(float(c)), float(c), int(np.array(c, dtype=t).view(UINT[dtype])) & 1 == 0)
              for c in {start, np.nextafter(start, t(math.inf)), np.nextafter(start, t(-math.inf))} if np.isfinite(c)]
-    cands.append((top if x >= 0 else -top, math.copysign(math.inf, x), True))
+    cands.append((top if x >= 0 else -top, math.copysign(math.inf, sign), True))
     best = min(abs(v - x) for v, _, _ in cands)
     ties = [(f, even) for v, f, even in cands if abs(v - x) == best]
     if len(ties) > 1:
@@ -226,6 +227,7 @@ rationals = st.builds(lambda n, d, s: Fraction(n, d) * Fraction(2) ** s,
 
 
 @given(rationals)
+@example(Fraction(803469022129495148921353645435892871877844905763748523802477) * 2 ** 825)   # past 2^1024
 def test_rounding_matches_nearest_float64(x):
     assert round_rational(x.numerator, x.denominator, "float64", overflow="inf") == nearest(x, "float64")
 
