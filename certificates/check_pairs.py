@@ -59,12 +59,14 @@ def prefix_sums(m, nxt, budget):
     Lb = L.bit_length()
     budget.charge(sum(div_cost(Lb, q.bit_length()) for q in set(m.dens) if q != L)
                   + sum(mul_cost(abs(b).bit_length(), Lb) for b, q in zip(m.bias, m.dens) if q != L), what)
-    B = [b if q == L else b * (L // q) for b, q in zip(m.bias, m.dens)]
+    factor = {q: L // q for q in set(m.dens) if q != L}        # each quotient once
+    B = [b if q == L else b * factor[q] for b, q in zip(m.bias, m.dens)]
     Bbits = max(abs(v) for v in B).bit_length()
     sbits = nxt.wbits + Bbits + width.bit_length()          # |P|, |Q| < 2^sbits
     budget.hold(2 * len(nxt.dens) * (width + 1) * int_bytes(sbits), what)
     budget.charge(width * (width.bit_length() + 1) * (OP + 3 * limbs(Bbits))
-                  + len(nxt.dens) * width * (madd_cost(nxt.wbits, Bbits) + 2 * (OP + 3 * limbs(sbits))), what)
+                  + len(nxt.dens) * width * (madd_cost(nxt.wbits, Bbits) + 2 * (OP + 3 * limbs(sbits)))
+                  + len(nxt.dens) * (mul_cost(nxt.bbits, Lb) + mul_cost(nxt.dbits, Lb)), what)
     order = sorted(range(width), key=B.__getitem__, reverse=True)
     sums = []
     for row in nxt.rows:
@@ -76,7 +78,8 @@ def prefix_sums(m, nxt, budget):
             P.append(p)
             Q.append(q)
         sums.append((P, Q))
-    return {"L": L, "scale": L // m.dens[0], "ascending": sorted(B), "Bbits": Bbits, "sbits": sbits, "sums": sums}
+    return {"L": L, "scale": L // m.dens[0], "ascending": [B[j] for j in reversed(order)], "Bbits": Bbits,
+            "sbits": sbits, "sums": sums, "bL": [b * L for b in nxt.bias], "qL": [q * L for q in nxt.dens]}
 
 
 def apply_pair(m, a, c, budget):
@@ -96,9 +99,9 @@ def apply_pair(m, a, c, budget):
                   + (width.bit_length() + 1) * (OP + 3 * limbs(max(pre["Bbits"], sb))), what)
     s *= sc
     k = width - bisect_right(pre["ascending"], -s // c)
-    L, Lb = pre["L"], pre["L"].bit_length()
-    budget.charge(k_out * (mul_cost(sb, pre["sbits"]) + mul_cost(cb, pre["sbits"]) + mul_cost(nxt.bbits + Lb, cb)
+    Lb = pre["L"].bit_length()
+    budget.charge(k_out * (mul_cost(sb, pre["sbits"]) + mul_cost(cb, max(pre["sbits"], nxt.bbits + Lb) + 1)
                            + mul_cost(nxt.dbits + Lb, cb)), what)
-    zs = [s * P[k] + c * (Q[k] + b * L) for (P, Q), b in zip(pre["sums"], nxt.bias)]
+    zs = [s * P[k] + c * (Q[k] + bL) for (P, Q), bL in zip(pre["sums"], pre["bL"])]
     zbits = max(sb, cb) + max(pre["sbits"], nxt.bbits + Lb) + 2
-    return reduce_values(nxt.act, zs, [q * L * c for q in nxt.dens], zbits, budget)
+    return reduce_values(nxt.act, zs, [qL * c for qL in pre["qL"]], zbits, budget)
