@@ -79,7 +79,8 @@ def prefix_sums(m, nxt, budget):
             Q.append(q)
         sums.append((P, Q))
     return {"L": L, "scale": L // m.dens[0], "ascending": [B[j] for j in reversed(order)], "Bbits": Bbits,
-            "sbits": sbits, "sums": sums, "bL": [b * L for b in nxt.bias], "qL": [q * L for q in nxt.dens]}
+            "sbits": sbits, "sums": sums, "bL": [b * L for b in nxt.bias], "qL": [q * L for q in nxt.dens],
+            "Lb": Lb, "nnz": sum(1 for v in m.rows[0] if v)}
 
 
 def apply_pair(m, a, c, budget):
@@ -91,7 +92,7 @@ def apply_pair(m, a, c, budget):
     what = "forward pass: a one-direction pair"
     width, k_out, cb = len(m.dens), len(nxt.dens), c.bit_length()
     abits = max(cb, max(map(abs, a)).bit_length() if a else 0)
-    budget.charge(sum(1 for v in m.rows[0] if v) * madd_cost(m.wbits, abits) + (k_out + 1) * NEURON, what)
+    budget.charge(pre["nnz"] * madd_cost(m.wbits, abits) + (k_out + 1) * NEURON, what)
     s = dot(m, 0, a)
     sc = pre["scale"]
     sb = abs(s).bit_length() + sc.bit_length()
@@ -99,7 +100,7 @@ def apply_pair(m, a, c, budget):
                   + (width.bit_length() + 1) * (OP + 3 * limbs(max(pre["Bbits"], sb))), what)
     s *= sc
     k = width - bisect_right(pre["ascending"], -s // c)
-    Lb = pre["L"].bit_length()
+    Lb = pre["Lb"]
     budget.charge(k_out * (mul_cost(sb, pre["sbits"]) + mul_cost(cb, max(pre["sbits"], nxt.bbits + Lb) + 1)
                            + mul_cost(nxt.dbits + Lb, cb)), what)
     zs = [s * P[k] + c * (Q[k] + bL) for (P, Q), bL in zip(pre["sums"], pre["bL"])]

@@ -66,7 +66,8 @@ def prepare(layer: Layer, nxt: Layer) -> Pair:
         P.append(Ps)
         Q.append(Qs)
     after = Layer((), tuple(nxt.bias), tuple(q * L for q in nxt.dens), nxt.activation)
-    return Pair(tuple(layer.weights[0]), L // layer.dens[0], sorted(B), P, Q, [b * L for b in nxt.bias], after)
+    return Pair(tuple(layer.weights[0]), L // layer.dens[0], [B[j] for j in reversed(order)], P, Q,
+                [b * L for b in nxt.bias], after)
 
 
 def pre_activations(pair: Pair, S: list, cols: list) -> list:

@@ -181,8 +181,8 @@ def _kept_offsets(offsets, groups, blk, g):
     them."""
     earlier = {i for h, (_, rows) in enumerate(groups) if blk[h] < blk[g] for i in rows}
     members = set(groups[g][1])
-    rest = [abs(v) for j, v in enumerate(offsets) if j not in earlier and j not in members]
-    return {i: offsets[i] for i in sorted(earlier)}, [min(rest)] if rest else []
+    rest = min((abs(v) for j, v in enumerate(offsets) if j not in earlier and j not in members), default=None)
+    return {i: offsets[i] for i in sorted(earlier)}, [] if rest is None else [rest]
 
 
 def _thm41_line(X, groups, C: int, widths, seg_of, parts, activation: str):
